@@ -1,0 +1,36 @@
+# sgreplay — see README.md. `make demo` (install, build, analyse the samples), `make test`.
+SWIFT       ?= swift
+CONFIG      ?= release
+BIN          = .build/$(CONFIG)/sgreplay
+APT_PACKAGES = libelf-dev libdw-dev liblzma-dev zlib1g-dev pkg-config xz-utils
+SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: all deps build test demo bench check-html clean
+
+all: build
+
+## deps: install the Debian packages that are missing (Debian 12).
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then echo "installing:$$missing"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; fi
+
+build: deps
+	$(SWIFT) build -c $(CONFIG)
+
+## test: the whole suite (Swift Testing).
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+## demo: analyse the shipped sample traces into reports/<name>/.
+demo: build
+	@set -e; for t in traces/*.txt traces/*.xz; do [ -e "$$t" ] || continue; \
+	  echo "== $$t"; $(BIN) analyze "$$t" --format html,csv,json,sarif,junit --fail-on never; done
+
+## bench: ingest throughput on a generated 1 GB trace, against wc -l.
+bench: build
+	./scripts/bench.sh
+
+clean:
+	rm -rf .build reports/*/

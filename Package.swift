@@ -1,0 +1,83 @@
+// swift-tools-version: 6.1
+//
+// sgreplay: replay Linux DMA-mapping traces through a model of the kernel's mappers.
+//
+// Module graph (imports point downstream only; the compiler enforces it):
+//
+//   SGIngest ──┐
+//              ├─► SGReplay ─► SGReports ─► sgreplay (executable: wiring only)
+//   SGModel ───┤
+//   SGSymbols ─┘
+//
+// SGIngest: bytes → framed lines → typed events (xz/gzip through liblzma/zlib).
+// SGModel:  scatterlists, device properties, the kernel's mappers (pure).
+// SGSymbols: ELF/DWARF through elfutils (libelf, libdw).
+// SGReplay: reconstruction, per-device/per-domain trackers, checks, findings.
+// SGReports: HTML, CSV, JSON, SARIF, JUnit.
+import PackageDescription
+
+let package = Package(
+    name: "sgreplay",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "sgreplay", targets: ["sgreplay"]),
+        .library(name: "SGReplayKit", targets: ["SGIngest", "SGModel", "SGSymbols", "SGReplay", "SGReports"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+    ],
+    targets: [
+        // System libraries (Debian: libelf-dev libdw-dev liblzma-dev zlib1g-dev).
+        .systemLibrary(name: "CLibElf", pkgConfig: "libelf", providers: [.apt(["libelf-dev"])]),
+        .systemLibrary(name: "CLibDW", pkgConfig: "libdw", providers: [.apt(["libdw-dev"])]),
+        .systemLibrary(name: "CLZMA", pkgConfig: "liblzma", providers: [.apt(["liblzma-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+
+        .target(name: "SGIngest", dependencies: ["CLZMA", "CZlib"]),
+        .target(name: "SGModel", dependencies: []),
+        .target(name: "SGSymbols", dependencies: ["CLibElf", "CLibDW"]),
+        .target(
+            name: "SGReplay",
+            dependencies: [
+                "SGIngest", "SGModel", "SGSymbols",
+                .product(name: "Collections", package: "swift-collections"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "SGReports",
+            dependencies: [
+                "SGReplay", "SGModel", "SGIngest",
+                .product(name: "CSV", package: "CSV.swift"),
+                .product(name: "Mustache", package: "swift-mustache"),
+            ],
+            resources: [.copy("Templates")]
+        ),
+        .executableTarget(
+            name: "sgreplay",
+            dependencies: [
+                "SGIngest", "SGModel", "SGSymbols", "SGReplay", "SGReports",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        .testTarget(name: "IngestTests", dependencies: ["SGIngest"]),
+        .testTarget(
+            name: "ModelTests",
+            dependencies: ["SGModel", .product(name: "PropertyBased", package: "swift-property-based")]
+        ),
+        .testTarget(name: "SymbolsTests", dependencies: ["SGSymbols"]),
+        .testTarget(name: "ReplayTests", dependencies: ["SGReplay", "SGIngest", "SGModel"]),
+        .testTarget(
+            name: "ReportsTests",
+            dependencies: ["SGReports", "SGReplay", .product(name: "CSV", package: "CSV.swift")]
+        ),
+        .testTarget(name: "CLITests", dependencies: ["sgreplay"]),
+    ]
+)

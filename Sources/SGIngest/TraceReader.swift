@@ -1,0 +1,36 @@
+/// Reads trace files (ftrace text, trace-cmd report, perf script; plain, xz or
+/// gzip by magic bytes; `-` for standard input) as a stream of ``TraceRecord``s.
+///
+/// Memory stays bounded: lines are framed from fixed-size buffers and decoded
+/// from bytes. Malformed lines never stop a read; they are counted in the
+/// returned ``InputAccounting``. A truncated or corrupt compressed stream ends
+/// that file, sets ``InputAccounting/damaged`` and keeps what was read.
+public struct TraceReader: Sendable {
+    /// Paths to read, in order; `-` is standard input.
+    public var inputs: [String]
+
+    public init(inputs: [String]) {
+        self.inputs = inputs
+    }
+
+    /// Streams every record of every input, in file order, to `body`.
+    /// - Throws: ``IngestError/unreadable(path:reason:)`` when an input cannot be
+    ///   opened (before any record of it is delivered).
+    public func read(_ body: (TraceRecord) throws -> Void) throws -> InputAccounting {
+        throw IngestError.notImplemented("trace reading")
+    }
+}
+
+/// Errors that stop ingestion of an input.
+public enum IngestError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// A missing or unreadable file: nothing of it was read.
+    case unreadable(path: String, reason: String)
+    case notImplemented(String)
+
+    public var description: String {
+        switch self {
+        case .unreadable(let path, let reason): return "\(path): \(reason)"
+        case .notImplemented(let what): return "\(what) is not implemented yet"
+        }
+    }
+}

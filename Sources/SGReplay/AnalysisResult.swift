@@ -1,0 +1,98 @@
+import SGIngest
+import SGModel
+
+/// One reconstructed mapping: a row of `mappings.csv`.
+public struct MappingRecord: Sendable, Hashable {
+    public var mapFile: String
+    public var mapLine: Int
+    /// Nil while never unmapped in the trace.
+    public var unmapLine: Int?
+    public var device: String
+    public var direction: String
+    public var nents: Int
+    public var ents: Int
+    public var firstDMA: UInt64
+    public var totalLength: UInt64
+    public var timeMap: Double
+    public var timeUnmap: Double?
+    /// True when the input list was reconstructed uniquely.
+    public var exact: Bool
+    public var inputs: [ScatterEntry]
+    public var outputs: [DMASegment]
+
+    public init(mapFile: String, mapLine: Int, unmapLine: Int? = nil, device: String, direction: String, nents: Int, ents: Int, firstDMA: UInt64, totalLength: UInt64, timeMap: Double, timeUnmap: Double? = nil, exact: Bool, inputs: [ScatterEntry] = [], outputs: [DMASegment] = []) {
+        self.mapFile = mapFile
+        self.mapLine = mapLine
+        self.unmapLine = unmapLine
+        self.device = device
+        self.direction = direction
+        self.nents = nents
+        self.ents = ents
+        self.firstDMA = firstDMA
+        self.totalLength = totalLength
+        self.timeMap = timeMap
+        self.timeUnmap = timeUnmap
+        self.exact = exact
+        self.inputs = inputs
+        self.outputs = outputs
+    }
+}
+
+/// Where a device property came from (`devices.csv` `source`).
+public enum PropertySource: String, Sendable, Hashable, Codable {
+    case topology, inferred
+}
+
+/// A device as the analysis sees it: a row of `devices.csv`.
+public struct DeviceRecord: Sendable, Hashable {
+    public var properties: DeviceProperties
+    /// `pci`, `platform`, … (from the name's shape).
+    public var kind: String
+    public var source: PropertySource
+    /// IOMMU group when known.
+    public var iommuGroup: Int?
+    /// Per-property notes (`max_segment_size >= 0x80000 (largest seen)`).
+    public var notes: [String]
+
+    public init(properties: DeviceProperties, kind: String, source: PropertySource, iommuGroup: Int? = nil, notes: [String] = []) {
+        self.properties = properties
+        self.kind = kind
+        self.source = source
+        self.iommuGroup = iommuGroup
+        self.notes = notes
+    }
+}
+
+/// Everything one `analyze` run produced; what the reports render.
+public struct AnalysisResult: Sendable {
+    public var traces: [String]
+    public var input: InputAccounting
+    public var kernel: KernelRelease
+    /// Model used and why (`reference 6.18 (default)`, `reference 6.1 (topology kernel.release)`).
+    public var model: String
+    public var modelReason: String
+    public var candidate: String?
+    public var devices: [DeviceRecord]
+    public var mappings: [MappingRecord]
+    public var findings: [Finding]
+    /// Findings suppressed or downgraded because of lost events.
+    public var suppressedByLostEvents: Int
+    public var downgradedByLostEvents: Int
+    /// Wall-clock seconds per stage (`ingest`, `replay`, `reports`).
+    public var timings: [String: Double]
+
+    public init(traces: [String], input: InputAccounting, kernel: KernelRelease, model: String, modelReason: String, candidate: String? = nil, devices: [DeviceRecord], mappings: [MappingRecord], findings: [Finding], suppressedByLostEvents: Int = 0, downgradedByLostEvents: Int = 0, timings: [String: Double] = [:]) {
+        self.traces = traces
+        self.input = input
+        self.kernel = kernel
+        self.model = model
+        self.modelReason = modelReason
+        self.candidate = candidate
+        self.devices = devices
+        self.mappings = mappings
+        self.findings = findings
+        self.suppressedByLostEvents = suppressedByLostEvents
+        self.downgradedByLostEvents = downgradedByLostEvents
+        self.timings = timings
+    }
+}

@@ -1,0 +1,7 @@
+import ArgumentParser
+import SGIngest
+import SGModel
+import SGReplay
+import SGReports
+
+print("sgreplay")
