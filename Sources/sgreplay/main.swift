@@ -1,7 +1,0 @@
-import ArgumentParser
-import SGIngest
-import SGModel
-import SGReplay
-import SGReports
-
-print("sgreplay")
