@@ -122,13 +122,20 @@ final class DwflImage {
         var result = ELFAddressInfo(function: String(cString: name), offset: offset)
         if let line = dwfl_module_getsrc(module, address) {
             var lineNumber: Int32 = 0
-            if let file = dwfl_lineinfo(line, nil, &lineNumber, nil, nil, nil) {
+            if let file = dwfl_lineinfo(line, nil, &lineNumber, nil, nil, nil), lineNumber > 0 {
                 result.file = String(cString: file)
                 result.line = Int(lineNumber)
             }
+        } else if let (file, line) = unitIndex.sourceLine(at: address) {
+            result.file = file
+            result.line = line
         }
         return result
     }
+
+    /// Compile units by address range, for files whose `.debug_aranges` is missing or partial
+    /// (clang never emits it): there libdwfl's own lookup answers "address out of range".
+    private lazy var unitIndex = CompileUnitIndex(module: module)
 
     /// The function symbols (`STT_FUNC`) defined in a section.
     func functionSymbols() -> [ELFFunctionSymbol] {

@@ -32,6 +32,23 @@ import Testing
         #expect(lines.count >= 6, "offsets inside functions map to distinct lines")
     }
 
+    @Test func findsLinesWithoutDebugAranges() throws {
+        // clang emits no .debug_aranges; libdw's own lookup then fails and the compile-unit index answers.
+        let fixture = try CompiledFixture()
+        defer { fixture.remove() }
+        let program = try fixture.compile(FixtureSources.program, name: "prog", output: "prog", flags: ["-g", "-O0", "-no-pie"])
+        let stripped = fixture.path("prog-noaranges")
+        _ = try Tool.run(["objcopy", "--remove-section", ".debug_aranges", program, stripped])
+        #expect(!(try Tool.run(["readelf", "-SW", stripped]).contains(".debug_aranges")))
+        let symbolizer = try ELFSymbolizer(vmlinux: stripped)
+        for (address, function) in try probes(stripped, names: ["helper", "quiet_add", "main"]) {
+            let location = try #require(symbolizer.resolve(address))
+            #expect(location.function == function.name)
+            #expect(location.sourceLocation != nil)
+            #expect(location.sourceLocation == (try CompiledFixture.addr2line(stripped, address).source))
+        }
+    }
+
     @Test func subtractsTheKASLROffset() throws {
         let fixture = try CompiledFixture()
         defer { fixture.remove() }
