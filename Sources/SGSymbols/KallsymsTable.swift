@@ -71,13 +71,7 @@ public struct KallsymsTable: Sendable {
     /// the last symbol of the file or of a module extends `trailingReach` bytes at most.
     /// Addresses before the first symbol resolve to nil.
     public func symbol(containing address: UInt64) -> (symbol: KallsymsSymbol, offset: UInt64)? {
-        // Last index with symbols[i].address <= address.
-        var low = 0
-        var high = symbols.count
-        while low < high {
-            let mid = (low + high) / 2
-            if symbols[mid].address <= address { low = mid + 1 } else { high = mid }
-        }
+        let low = symbols.countAtOrBelow(address, address: \.address)
         guard low > 0 else { return nil }
         let symbol = symbols[low - 1]
         let offset = address - symbol.address
