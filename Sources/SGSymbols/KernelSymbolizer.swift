@@ -69,7 +69,7 @@ public final class KernelSymbolizer: AddressSymbolizer {
             }
             offset = vmlinux?.kaslrOffset ?? offset
             notes.append("KASLR offset \(offset)")
-        } else if sources.kaslrOffset != nil, let kallsyms, kallsyms.moduleNames.isEmpty {
+        } else if sources.kaslrOffset != nil, let kallsyms, !kallsyms.symbols.contains(where: { $0.module != nil }) {
             linkTimeKallsyms = true
             notes.append("\(kallsyms.path): no module symbols: read as link-time (System.map); --kaslr-offset applied to it")
         }
