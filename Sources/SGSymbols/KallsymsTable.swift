@@ -82,6 +82,21 @@ public struct KallsymsTable: Sendable {
         everySymbol.filter { $0.name == name && $0.module == module }.map(\.address)
     }
 
+    /// `name` (core kernel) or `name\t[module]` → addresses, for every symbol (aliases included):
+    /// built once by callers that look up many names.
+    public func addressIndex() -> [String: [UInt64]] {
+        var result: [String: [UInt64]] = [:]
+        for symbol in everySymbol {
+            result[Self.indexKey(symbol.name, module: symbol.module), default: []].append(symbol.address)
+        }
+        return result
+    }
+
+    /// The key of `addressIndex()`.
+    public static func indexKey(_ name: String, module: String?) -> String {
+        module.map { "\(name)\t[\($0)]" } ?? name
+    }
+
     /// Name → addresses of every symbol of one module (nil: the core kernel), aliases included.
     public func addressesByName(inModule module: String?) -> [String: [UInt64]] {
         var result: [String: [UInt64]] = [:]

@@ -110,6 +110,32 @@ import Testing
         #expect(location.sourceLocation == (try CompiledFixture.addr2line(program, helper.value + 2).source))
     }
 
+    @Test func framesKnownOnlyByNameGetTheirSourceLine() throws {
+        let fixture = try CompiledFixture()
+        defer { fixture.remove() }
+        let functions = try makeModule(fixture)
+        let program = try fixture.compile(FixtureSources.program, name: "prog", output: "vmlinux", flags: ["-g", "-O0", "-no-pie"])
+        let helper = try #require(try CompiledFixture.functions(of: program).first { $0.name == "helper" })
+        let symbolizer = try KernelSymbolizer(
+            KernelSymbolSources(
+                vmlinux: program, kallsyms: fixture.path("kallsyms"), modulesDirectory: fixture.path("mods"),
+                kaslrOffset: 0x1e00_0000))
+        // Core kernel: `helper+0x4/0x..` → the vmlinux's DWARF line of helper+4.
+        let core = try #require(symbolizer.resolve(function: "helper", offset: 4))
+        #expect(core.offset == 4)
+        #expect(core.sourceLocation == (try CompiledFixture.addr2line(program, helper.value + 4).source))
+        // Module: `mod_cold+0xc/0x22 [my_mod]` → the .ko's DWARF line of .text.unlikely+0xc.
+        let cold = try #require(functions.first { $0.name == "mod_cold" })
+        let module = try #require(symbolizer.resolve(function: "mod_cold", offset: 0xc, module: "my_mod"))
+        #expect(module.module == "my_mod")
+        #expect(module.offset == 0xc)
+        #expect(module.sourceLocation
+            == (try CompiledFixture.addr2line(fixture.path("mods/kernel/drivers/my-mod.ko"), cold.value + 0xc, section: ".text.unlikely").source))
+        #expect(symbolizer.resolve(function: "no_such_function", offset: 0) == nil)
+        #expect(symbolizer.resolve(function: "mod_cold", offset: 0) == nil, "not a core-kernel function")
+        #expect(symbolizer.resolve(function: "helper", offset: helper.size + 0x100) == nil, "offset past the function")
+    }
+
     @Test func systemMapWithExplicitOffsetIsReadAtLinkTime() throws {
         let fixture = try CompiledFixture()
         defer { fixture.remove() }
