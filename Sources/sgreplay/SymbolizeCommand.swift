@@ -86,7 +86,9 @@ struct SymbolizeCommand: ParsableCommand {
     /// One output line for one input line; nil for a blank line.
     private func symbolizedLine(_ text: String, with symbolizer: KernelSymbolizer) -> String? {
         guard let word = text.split(whereSeparator: { $0 == " " || $0 == "\t" }).first else { return nil }
-        guard let address = KASLROffset.parseHex(word.trimmingPrefix("<").split(separator: ">").first ?? "") else {
+        var hex = word
+        if hex.hasPrefix("<") && hex.hasSuffix(">") { hex = hex.dropFirst().dropLast() }
+        guard let address = KASLROffset.parseHex(hex) else {
             return "\(word) ??"
         }
         let digits = String(address, radix: 16)
