@@ -118,6 +118,12 @@ public final class KernelSymbolizer: AddressSymbolizer {
         return location
     }
 
+    public func resolveFrame(address: UInt64?, function: String?, offset: UInt64?, module: String?) -> SymbolLocation? {
+        if let address { return resolveReturnAddress(address) }
+        guard let function, let offset else { return nil }
+        return resolve(function: function, offset: offset, module: module == "kernel.kallsyms" ? nil : module)
+    }
+
     private func resolveUncached(_ address: UInt64) -> SymbolLocation? {
         let fromKallsyms = kallsymsLocation(address)
         if let module = fromKallsyms?.module ?? loadedModules?.module(containing: address)?.name {

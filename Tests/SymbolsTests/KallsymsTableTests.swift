@@ -129,3 +129,21 @@ import Testing
         #expect(KallsymsSymbol.parse(ArraySlice("ffffffffc02a1000 U x".utf8)) == nil)
     }
 }
+
+/// The `sgreplay symbolize` line format.
+@Suite struct SymbolizeOutputLineTests {
+    @Test func rendersResolvedUnresolvedAndBadWords() throws {
+        let symbolizer = KallsymsSymbolizer(table: try KallsymsTable(parsing: Array(KallsymsTableTests.text.utf8), path: "k"))
+        let render = { (line: String) in SymbolizeOutputLine.render(line, resolve: symbolizer.resolve) }
+        #expect(render("ffffffffc02a1034") == "0xffffffffc02a1034 nvme_prep_rq.part.0+0x34 [nvme]")
+        #expect(render("  0xffffffff81002010\ttrailing words") == "0xffffffff81002010 dma_map_sg_attrs+0x10")
+        #expect(render("<ffffffff81002010>") == "0xffffffff81002010 dma_map_sg_attrs+0x10")
+        #expect(render("0x10") == "0x0000000000000010 ??")
+        #expect(render("zzz 1") == "zzz ??")
+        #expect(render("   ") == nil)
+        let withLine = SymbolizeOutputLine.render("1000") { _ in
+            SymbolLocation(function: "f", offset: 2, module: "m", file: "a.c", line: 7)
+        }
+        #expect(withLine == "0x0000000000001000 f+0x2 [m] a.c:7")
+    }
+}

@@ -132,6 +132,16 @@ import Testing
         #expect(module.sourceLocation
             == (try CompiledFixture.addr2line(fixture.path("mods/kernel/drivers/my-mod.ko"), cold.value + 0xc, section: ".text.unlikely").source))
         #expect(symbolizer.resolve(function: "no_such_function", offset: 0) == nil)
+        // Through the protocol, as the replay stage sees it (perf names the core kernel kernel.kallsyms).
+        let any: any AddressSymbolizer = symbolizer
+        #expect(any.resolveFrame(address: nil, function: "helper", offset: 4, module: "kernel.kallsyms") == core)
+        #expect(any.resolveFrame(address: nil, function: "mod_cold", offset: 0xc, module: "my_mod") == module)
+        #expect(any.resolveFrame(address: 0x1e00_0000 + helper.value + 5, function: "ignored", offset: 1, module: nil)
+            == symbolizer.resolveReturnAddress(0x1e00_0000 + helper.value + 5))
+        #expect(any.resolveFrame(address: nil, function: nil, offset: nil, module: nil) == nil)
+        let plain: any AddressSymbolizer = try KallsymsSymbolizer(path: fixture.path("kallsyms"))
+        #expect(plain.resolveFrame(address: nil, function: "mod_cold", offset: 0xc, module: "my_mod") == nil)
+        #expect(plain.resolveFrame(address: Self.coldBase + 0xd, function: nil, offset: nil, module: nil)?.offset == 0xd)
         #expect(symbolizer.resolve(function: "mod_cold", offset: 0) == nil, "not a core-kernel function")
         #expect(symbolizer.resolve(function: "helper", offset: helper.size + 0x100) == nil, "offset past the function")
     }
