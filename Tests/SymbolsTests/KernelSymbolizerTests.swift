@@ -146,6 +146,37 @@ import Testing
         #expect(symbolizer.resolve(function: "helper", offset: helper.size + 0x100) == nil, "offset past the function")
     }
 
+    @Test func concurrentResolutionMatchesSerial() async throws {
+        let fixture = try CompiledFixture()
+        defer { fixture.remove() }
+        let functions = try makeModule(fixture)
+        let program = try fixture.compile(FixtureSources.program, name: "prog", output: "vmlinux", flags: ["-g", "-O0", "-no-pie"])
+        let core = try CompiledFixture.functions(of: program).filter { ["helper", "main", "quiet_add"].contains($0.name) }
+        let offset: UInt64 = 0x1e00_0000
+        var addresses = functions.flatMap { f in (0..<f.size).map { Self.sectionBases[f.section]! + f.value + $0 } }
+        addresses += core.flatMap { f in (0..<f.size).map { offset + f.value + $0 } }
+        let sources = KernelSymbolSources(
+            vmlinux: program, kallsyms: fixture.path("kallsyms"), modulesDirectory: fixture.path("mods"), kaslrOffset: offset)
+        let serial = try KernelSymbolizer(sources)
+        let expected = addresses.map { serial.resolve($0) }
+        #expect(expected.allSatisfy { $0?.line != nil })
+        let shared = try KernelSymbolizer(sources)
+        let results = await withTaskGroup(of: [SymbolLocation?].self) { group in
+            for worker in 0..<8 {
+                let order = worker % 2 == 0 ? addresses : addresses.reversed()
+                group.addTask {
+                    let resolved = order.map { shared.resolve($0) }
+                    return worker % 2 == 0 ? resolved : resolved.reversed()
+                }
+            }
+            var all: [[SymbolLocation?]] = []
+            for await result in group { all.append(result) }
+            return all
+        }
+        #expect(results.count == 8)
+        for result in results { #expect(result == expected) }
+    }
+
     @Test func systemMapWithExplicitOffsetIsReadAtLinkTime() throws {
         let fixture = try CompiledFixture()
         defer { fixture.remove() }
