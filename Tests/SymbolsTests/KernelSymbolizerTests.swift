@@ -59,6 +59,19 @@ import Testing
         #expect(symbolizer.resolve(0xffff_ffff_9f20_0104)?.description == "core_function+0x4")
     }
 
+    @Test func unusableKoFallsBackToKallsymsAndIsReported() throws {
+        let fixture = try CompiledFixture()
+        defer { fixture.remove() }
+        _ = try makeModule(fixture, kallsymsExtra: "ffffffffc0400000 t broken_fn\t[broken]\n")
+        try "not an object\n".write(toFile: fixture.path("mods/broken.ko"), atomically: true, encoding: .utf8)
+        let symbolizer = try KernelSymbolizer(
+            KernelSymbolSources(kallsyms: fixture.path("kallsyms"), modulesDirectory: fixture.path("mods")))
+        #expect(symbolizer.resolve(0xffff_ffff_c040_0010) == SymbolLocation(function: "broken_fn", offset: 0x10, module: "broken"))
+        #expect(symbolizer.resolve(0xffff_ffff_c040_0020)?.function == "broken_fn", "a failed .ko is not retried")
+        #expect(symbolizer.moduleProblems == ["\(fixture.path("mods/broken.ko")): not an ELF file"])
+        #expect(symbolizer.resolve(Self.textBase)?.line != nil, "the other module still resolves through its .ko")
+    }
+
     @Test func procModulesBaseAloneApproximatesText() throws {
         let fixture = try CompiledFixture()
         defer { fixture.remove() }
