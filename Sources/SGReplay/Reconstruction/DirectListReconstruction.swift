@@ -15,11 +15,9 @@ struct DirectListReconstruction: Sendable {
 
     func reconstruct() -> Reconstruction {
         let phys = event.physAddresses
-        let n = phys.count
-        let m = min(event.dmaAddresses.count, event.dmaLengths.count)
-        let truncated = event.truncated || event.fullNents > n || event.fullEnts > m
-        var notes: [String] = []
-        if truncated { notes.append("event truncated: only the \(n) visible inputs are reconstructed, not all \(event.fullNents)") }
+        let visible = VisibleMapping(event)
+        let (n, m, truncated) = (visible.inputCount, visible.outputCount, visible.truncated)
+        var notes = visible.notes
         if event.fullNents != event.fullEnts || n != m {
             notes.append("dma-direct maps one output per input, but the event has \(event.fullNents) inputs and \(event.fullEnts) outputs")
         }

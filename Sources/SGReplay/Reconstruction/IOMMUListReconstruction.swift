@@ -18,11 +18,9 @@ struct IOMMUListReconstruction: Sendable {
     func reconstruct() -> Reconstruction {
         let g = granule
         let phys = event.physAddresses
-        let n = phys.count
-        let m = min(event.dmaAddresses.count, event.dmaLengths.count)
-        let truncated = event.truncated || event.fullNents > n || event.fullEnts > m
-        var notes: [String] = []
-        if truncated { notes.append("event truncated: only the \(n) visible inputs are reconstructed, not all \(event.fullNents)") }
+        let visible = VisibleMapping(event)
+        let (n, m, truncated) = (visible.inputCount, visible.outputCount, visible.truncated)
+        var notes = visible.notes
         guard n > 0, m > 0 else {
             return Reconstruction(inputs: [], exact: n == 0 && !truncated, note: notes.joined(separator: "; "), truncated: truncated)
         }
