@@ -120,15 +120,20 @@ struct IOVALayoutCheck: Sendable {
     var granule: UInt64
 
     func problems() -> [String] {
+        outOfOrder().map { j in
+            "output \(j) at \(hex(addresses[j])) is not after output \(j - 1)'s IOVA span (P2P bus address or inconsistent output)"
+        }
+    }
+
+    /// Indices of outputs that do not start at or after the previous one's aligned end.
+    func outOfOrder() -> [Int] {
         let g = granule
-        var out: [String] = []
+        var out: [Int] = []
         for j in 1 ..< max(1, addresses.count) {
             let prevStart = addresses[j - 1] & ~(g - 1)
             let prevSpan = alignUp((addresses[j - 1] & (g - 1)) &+ lengths[j - 1], g)
             let start = addresses[j] & ~(g - 1)
-            if start < prevStart || start - prevStart < prevSpan {
-                out.append("output \(j) at \(hex(addresses[j])) is not after output \(j - 1)'s IOVA span (P2P bus address or inconsistent output)")
-            }
+            if start < prevStart || start - prevStart < prevSpan { out.append(j) }
         }
         return out
     }
