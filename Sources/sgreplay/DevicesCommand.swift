@@ -35,7 +35,11 @@ struct DevicesCommand: ParsableCommand {
             FileHandleStandardError.write("sgreplay: \(error)\n")
             throw ExitCode(ExitStatus.usage)
         }
-        let text = json ? inference.topologyFile().json() : DeviceTable.render(inference.allRecords)
+        let text = json ? inference.topologyFile().json() : DeviceTable.render(inference)
+        if json, !inference.lowerBounds.isEmpty {
+            FileHandleStandardError.write("sgreplay: not written (only lower bounds seen in the trace; add the real values if known):\n")
+            for line in inference.lowerBounds { FileHandleStandardError.write("  \(line)\n") }
+        }
         if let out {
             do {
                 try Data(text.utf8).write(to: URL(fileURLWithPath: out))

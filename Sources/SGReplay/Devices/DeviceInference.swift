@@ -106,6 +106,8 @@ public struct DeviceInference: Sendable {
 
     /// A topology file with every device's current values (topology ones and
     /// inferred ones), for the user to check and edit (`sgreplay devices --json`).
+    /// Inferred lower bounds (mask width, largest segment) are left out: written
+    /// as limits they would turn into definite findings; see ``lowerBounds``.
     public func topologyFile() -> Topology {
         var out = topology
         out.swiotlbPool = swiotlbPool
@@ -117,12 +119,34 @@ public struct DeviceInference: Sendable {
             if o.iommu == nil, let mode = ev.inferredIOMMU { o.iommu = mode }
             if o.iommuGroup == nil { o.iommuGroup = record.iommuGroup }
             if o.iovaGranule == nil, p.iommu.isTranslated { o.iovaGranule = p.iovaGranule }
-            if o.dmaMaskBits == nil, let bits = ev.maskBitsLowerBound { o.dmaMaskBits = bits }
-            if o.maxSegmentSize == nil, ev.largestSegment > 0 { o.maxSegmentSize = p.maxSegmentSize }
             if o.swiotlb == nil, ev.forcedBounce { o.swiotlb = .force }
             out.devices[p.name] = o
         }
         return out
+    }
+
+    /// Limits the trace bounds from below where the topology does not give them, per device.
+    public var inferredBounds: [String: InferredBounds] {
+        var out: [String: InferredBounds] = [:]
+        for (name, ev) in evidence {
+            let given = topology.devices[name]
+            let b = InferredBounds(
+                dmaMaskBits: given?.dmaMaskBits == nil ? ev.maskBitsLowerBound : nil,
+                largestSegment: given?.maxSegmentSize == nil && ev.largestSegment > 0 ? ev.largestSegment : nil
+            )
+            if b != InferredBounds() { out[name] = b }
+        }
+        return out
+    }
+
+    /// The same, in words (`0000:01:00.0: dma_mask_bits >= 32, max_segment_size >= 0x80000`).
+    public var lowerBounds: [String] {
+        let bounds = inferredBounds
+        return bounds.keys.sorted().map { name in
+            let b = bounds[name]!
+            let parts = [b.dmaMaskBits.map { "dma_mask_bits >= \($0)" }, b.largestSegment.map { "max_segment_size >= \(hex($0))" }]
+            return "\(name): " + parts.compactMap { $0 }.joined(separator: ", ")
+        }
     }
 
     private mutating func update(_ device: String, _ change: (inout DeviceEvidence) -> Void) {
