@@ -1,0 +1,131 @@
+/// Ingests one input file: frames its lines, classifies and decodes each,
+/// attaches stack frames to the event they follow, and keeps the accounting.
+///
+/// A decoded event is held back until its stack block (ftrace `<stack trace>`
+/// + ` => ` lines, or perf's TAB-indented callchain) has ended.
+final class FileIngest {
+    /// How many malformed lines are listed (all are counted).
+    static let malformedListLimit = 1000
+
+    let path: String
+    let fileIndex: Int
+    private(set) var accounting = InputAccounting()
+    private let strings: StringInterner
+    private let decoder: PayloadDecoder
+    private let frames: StackFrameParser
+    private var malformedRoom: Int
+
+    private var pending: TraceEvent?
+    private var pendingLine = 0
+    /// Frames that follow now belong to `pending` (false after a user stack opener).
+    private var attachFrames = false
+
+    init(path: String, fileIndex: Int, strings: StringInterner, malformedRoom: Int) {
+        self.path = path
+        self.fileIndex = fileIndex
+        self.strings = strings
+        self.decoder = PayloadDecoder(strings: strings)
+        self.frames = StackFrameParser(strings: strings)
+        self.malformedRoom = malformedRoom
+        accounting.files = [path]
+    }
+
+    /// Reads all of `input`, delivering records to `body`.
+    /// - Throws: ``IngestError/unreadable(path:reason:)`` when the decompressed
+    ///   content is a binary trace container (nothing delivered), or what `body` throws.
+    func run(_ input: OpenedInput, _ body: (TraceRecord) throws -> Void) throws {
+        let framer = LineFramer()
+        let primed = framer.prime(from: input.source, count: 16)
+        if input.format != .text {
+            try InputFormat.rejectBinary(primed.prefix, path: path)
+        }
+        let damage = try framer.run(source: input.source, primed: primed.result) { line in
+            try consume(line, body)
+        }
+        try flush(body)
+        if let damage {
+            accounting.damaged = true
+            accounting.damage.append("\(path): \(damage); input ends there, the \(accounting.lines) lines before it were read")
+        }
+    }
+
+    private func flush(_ body: (TraceRecord) throws -> Void) throws {
+        if let event = pending {
+            pending = nil
+            try body(TraceRecord(fileIndex: fileIndex, line: pendingLine, kind: .event(event)))
+        }
+        attachFrames = false
+    }
+
+    private func malformed(_ reason: String) {
+        accounting.malformed += 1
+        if malformedRoom > 0 {
+            malformedRoom -= 1
+            accounting.malformedLines.append(MalformedLine(file: path, line: accounting.lines, reason: reason))
+        }
+    }
+
+    private func consume(_ line: LineFramer.Line, _ body: (TraceRecord) throws -> Void) throws {
+        accounting.lines += 1
+        let number = accounting.lines
+        guard case .text(let text) = line else {
+            if case .overlong(let n) = line { malformed("line of \(n) bytes is longer than the \(LineFramer.maxLineLength >> 20) MiB limit; skipped") }
+            try flush(body)
+            return
+        }
+        switch LineClassifier.classify(text) {
+        case .kernelFrame(let t):
+            accounting.stackLines += 1
+            if attachFrames, pending != nil { pending!.stack.append(frames.kernelFrame(t)) }
+        case .perfFrame(let t):
+            accounting.stackLines += 1
+            if attachFrames, pending != nil { pending!.stack.append(frames.perfFrame(t)) }
+        case .stackOpener(let user):
+            accounting.headerLines += 1
+            if user { attachFrames = false }
+        case .header, .blank:
+            accounting.headerLines += 1
+            try flush(body)
+        case .overwritten(let n):
+            accounting.headerLines += 1
+            try flush(body)
+            accounting.lostEvents += n
+            accounting.lostMarkers += 1
+            accounting.notes.append("\(path): the ring buffer overwrote \(n) events before this capture (entries-in-buffer < entries-written)")
+            try body(TraceRecord(fileIndex: fileIndex, line: number, kind: .lost(cpu: nil, count: n)))
+        case .lost(let cpu, let count):
+            accounting.headerLines += 1
+            try flush(body)
+            accounting.lostEvents += count ?? 0
+            accounting.lostMarkers += 1
+            try body(TraceRecord(fileIndex: fileIndex, line: number, kind: .lost(cpu: cpu, count: count)))
+        case .bufferStarted(let cpu):
+            accounting.headerLines += 1
+            try flush(body)
+            try body(TraceRecord(fileIndex: fileIndex, line: number, kind: .bufferStarted(cpu: cpu)))
+        case .otherEvent:
+            accounting.eventsOther += 1
+            try flush(body)
+        case .malformed(let reason):
+            malformed(reason)
+            try flush(body)
+        case .event(let e):
+            try flush(body)
+            guard let kind = TracedEventName.lookup(e.name) else {
+                accounting.eventsOther += 1
+                return
+            }
+            switch decoder.decode(kind, e.payload) {
+            case .success(let payload):
+                accounting.eventsUsed += 1
+                let context = EventContext(comm: e.comm.map { strings.intern($0) } ?? "<...>", pid: e.pid, tgid: e.tgid,
+                                           cpu: e.cpu, timestamp: e.timestamp, isCounterClock: e.isCounterClock)
+                pending = TraceEvent(context: context, payload: payload)
+                pendingLine = number
+                attachFrames = true
+            case .failure(let f):
+                malformed(f.reason)
+            }
+        }
+    }
+}
