@@ -48,8 +48,6 @@ public enum TimeText {
     }
 }
 
-/// `0x…` lower-case hex.
-public func hex(_ value: UInt64) -> String { "0x" + String(value, radix: 16) }
 
 /// `{0x…,0x…}` like the kernel's `__print_array`.
 public func hexList<S: Sequence>(_ values: S) -> String where S.Element: BinaryInteger {

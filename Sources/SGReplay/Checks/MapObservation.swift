@@ -188,5 +188,3 @@ public struct MapObservation: Sendable {
     }
 }
 
-/// Rounds `x` up to a multiple of the power of two `g`.
-public func alignUp(_ x: UInt64, _ g: UInt64) -> UInt64 { (x &+ (g - 1)) & ~(g - 1) }

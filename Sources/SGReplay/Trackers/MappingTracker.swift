@@ -18,7 +18,7 @@ public struct MappingTracker: Sendable {
         /// The unmap listed fewer entries (a prefix of the mapped list).
         case prefix(Int)
         /// The unmap listed more entries (the mapped list is its prefix).
-        case extension(Int)
+        case extended(Int)
         case none
     }
 
@@ -65,9 +65,9 @@ public struct MappingTracker: Sendable {
         guard var m = live.removeValue(forKey: id) else { return nil }
         switch m.kind {
         case .scatterGather:
-            if let first = m.phys.first { removeID(id, from: &sgByFirstPhys, device: m.device, key: first) }
+            if let first = m.phys.first { Self.removeID(id, from: &sgByFirstPhys, device: m.device, key: first) }
         case .single, .coherent:
-            if let first = m.outputs.first { removeID(id, from: &singleByAddress, device: m.device, key: first.address) }
+            if let first = m.outputs.first { Self.removeID(id, from: &singleByAddress, device: m.device, key: first.address) }
         }
         for r in m.outputRanges { outputsByDevice[m.device]?.remove(start: r.start, owner: id) }
         if let span = m.iovaSpan { iovaByDomain[m.domain]?.remove(start: span.start, owner: id) }
@@ -90,7 +90,7 @@ public struct MappingTracker: Sendable {
             switch Self.compare(unmap: phys, mapped: m) {
             case .exact: exact.append(m)
             case .prefix: partial.append((m, .prefix(id)))
-            case .extension: partial.append((m, .extension(id)))
+            case .extended: partial.append((m, .extended(id)))
             case .none: break
             }
         }
@@ -117,7 +117,7 @@ public struct MappingTracker: Sendable {
         }
         // k > n: the mapped list must be fully known to compare.
         guard known == n else { return .none }
-        return unmap.prefix(n).elementsEqual(m.phys) ? .extension(m.id) : .none
+        return unmap.prefix(n).elementsEqual(m.phys) ? .extended(m.id) : .none
     }
 
     /// Live single mappings (or allocations, when `coherent`) at `address`: best fit on size, then direction.
@@ -183,11 +183,9 @@ public struct MappingTracker: Sendable {
     /// Live mappings, oldest first.
     public var liveInMapOrder: [TrackedMapping] { live.values.sorted { $0.map.sequence < $1.map.sequence } }
 
-    private func removeIDHelper(_ ids: inout [Int], _ id: Int) { ids.removeAll { $0 == id } }
-
-    private mutating func removeID(_ id: Int, from table: inout [String: [UInt64: [Int]]], device: String, key: UInt64) {
+    private static func removeID(_ id: Int, from table: inout [String: [UInt64: [Int]]], device: String, key: UInt64) {
         guard var ids = table[device]?[key] else { return }
-        removeIDHelper(&ids, id)
+        ids.removeAll { $0 == id }
         table[device]?[key] = ids.isEmpty ? nil : ids
     }
 }
