@@ -130,7 +130,7 @@ struct AnalyzerReplay {
         let overrides = topology.devices[name]
         var props = record.properties
         if let page = topology.pageSize { props.pageSize = page }
-        if let overrides { props = overrides.applied(to: props) }
+        overrides?.apply(to: &props)
         props.name = name
         record.properties = props
         if overrides != nil { record.source = .topology }
