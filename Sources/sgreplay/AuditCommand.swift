@@ -45,7 +45,13 @@ struct AuditCommand: ParsableCommand {
             FileHandleStandardError.write("sgreplay audit: no trace files in \(inputs.joined(separator: " "))\n")
             throw ExitCode(ExitStatus.usage)
         }
-        let known = try baseline.map { try FindingBaseline(path: $0) } ?? FindingBaseline()
+        let known: FindingBaseline
+        do {
+            known = try baseline.map { try FindingBaseline(path: $0) } ?? FindingBaseline()
+        } catch {
+            FileHandleStandardError.write("sgreplay audit: baseline \(error)\n")
+            throw ExitCode(ExitStatus.usage)
+        }
         let topology = try options.loadTopology()
         let symbolizer = try options.loadSymbolizer()
         let formats = try options.reportFormats()
