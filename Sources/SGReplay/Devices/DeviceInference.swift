@@ -90,7 +90,7 @@ public struct DeviceInference: Sendable {
         let high = evidence.values.map(\.bounceHigh).max() ?? 0
         guard low <= high else { return nil }
         let start = low & ~UInt64(0x7ff)
-        return SwiotlbPool(start: start, size: high - start + 1)
+        return SwiotlbPool(start: start, size: max(1, (high - start) &+ 1))
     }
 
     /// P2PDMA windows: the topology's, else the windows of constant `dma − phys`

@@ -61,6 +61,9 @@ struct IOMMUListReconstruction: Sendable {
         }
         if !lengthsPinned { notes.append("merged outputs hold inputs longer than a granule: only their sum is determined") }
         if pins != nil { notes.append("input lengths pinned by iommu:map runs") }
+        if grouping.starts.count < n, lengthsPinned {
+            notes.append("assumes no empty input inside a merged output (one would merge invisibly)")
+        }
         let exact = !truncated && unique && lengthsPinned && layoutProblems.isEmpty && g <= pageSize
         return Reconstruction(inputs: entries, exact: exact, iovaBase: base, note: notes.joined(separator: "; "), truncated: truncated)
     }
@@ -97,7 +100,8 @@ struct IOMMUListReconstruction: Sendable {
         }
         values.append(total - used)
         let first = phys[range.lowerBound] & (g - 1)
-        let singleGranules = total + first <= UInt64(range.count) * g
+        let (granules, overflow) = UInt64(range.count).multipliedReportingOverflow(by: g)
+        let singleGranules = overflow || total + first <= granules
         return (values, allPinned || singleGranules)
     }
 

@@ -34,7 +34,7 @@ struct IOMMURunPinning: Sendable {
                 let page = phys[i] & ~(g - 1)
                 let candidates = mine.compactMap { run -> UInt64? in
                     guard page >= run.physAddress, page - run.physAddress < run.size else { return nil }
-                    let v = run.iova + (page - run.physAddress)
+                    let v = run.iova &+ (page - run.physAddress)
                     return v > previous ? v : nil
                 }
                 guard candidates.count == 1 else { return nil }
@@ -48,7 +48,7 @@ struct IOMMURunPinning: Sendable {
     /// Physical granule behind IOVA `v`, if a run maps it.
     private func translate(_ v: UInt64, runs: [IOMMUMapEvent]) -> UInt64? {
         for run in runs where v >= run.iova && v - run.iova < run.size {
-            return run.physAddress + (v - run.iova)
+            return run.physAddress &+ (v - run.iova)
         }
         return nil
     }

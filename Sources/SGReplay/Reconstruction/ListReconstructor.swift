@@ -57,9 +57,9 @@ public struct ListReconstructor: Sendable {
     public func reconstruct(_ event: MapSGEvent, device: DeviceProperties, iommuRuns: [IOMMUMapEvent]) -> Reconstruction {
         var result: Reconstruction
         if device.iommu.isTranslated {
-            guard device.iovaGranule > 0, device.iovaGranule & (device.iovaGranule - 1) == 0 else {
+            guard device.iovaGranule > 0, device.iovaGranule <= 1 << 30, device.iovaGranule & (device.iovaGranule - 1) == 0 else {
                 let direct = DirectListReconstruction(event: event, device: device, swiotlbPool: swiotlbPool).reconstruct()
-                return Reconstruction(inputs: direct.inputs, exact: false, note: "IOVA granule \(device.iovaGranule) is not a power of two", truncated: direct.truncated)
+                return Reconstruction(inputs: direct.inputs, exact: false, note: "IOVA granule \(device.iovaGranule) is not a power of two up to 2^30", truncated: direct.truncated)
             }
             result = IOMMUListReconstruction(event: event, granule: device.iovaGranule, pageSize: device.pageSize, iommuRuns: iommuRuns).reconstruct()
             if !result.exact, !result.truncated, onePerOutput(event),
