@@ -36,14 +36,25 @@ struct IOMMUListReconstruction: Sendable {
             granule: g,
             openEnded: truncated
         )
-        let (found, unique) = solver.solve()
-        guard let grouping = found else {
+        let (found, uniqueByOutputs) = solver.solve()
+        guard var grouping = found else {
             notes.append("no assignment of inputs to outputs fits the dma-iommu model (output low bits or lengths match no input)")
             return Reconstruction(inputs: fallbackInputs(), exact: false, iovaBase: base, note: notes.joined(separator: "; "), truncated: truncated)
         }
+        var unique = uniqueByOutputs
+        let outputs = Array(event.dmaAddresses.prefix(m))
+        let pinning = IOMMURunPinning(runs: iommuRuns, granule: g)
+        var pins = pinning.positions(of: phys, grouping: grouping, outputs: outputs)
+        if !unique, !truncated, let sequential = pinning.sequentialPositions(of: phys, base: base),
+           let byRuns = pinning.grouping(from: sequential, phys: phys, outputs: outputs), solver.allows(byRuns) {
+            // Where each input sits in IOVA space says which output it opens.
+            grouping = byRuns
+            pins = sequential
+            unique = true
+            notes.append("assignment of inputs to outputs pinned by iommu:map runs")
+        }
         if !unique { notes.append("several assignments of inputs to outputs fit; one is shown") }
 
-        let pins = IOMMURunPinning(runs: iommuRuns, granule: g).positions(of: phys, grouping: grouping, outputs: Array(event.dmaAddresses.prefix(m)))
         var entries: [ScatterEntry] = []
         var lengthsPinned = true
         for j in grouping.starts.indices {
