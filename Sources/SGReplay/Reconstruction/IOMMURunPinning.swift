@@ -23,12 +23,7 @@ struct IOMMURunPinning: Sendable {
             result[range.lowerBound] = start
             var previous = start
             for i in range.dropFirst() {
-                let page = phys[i] & ~(g - 1)
-                let candidates = mine.compactMap { run -> UInt64? in
-                    guard page >= run.physAddress, page - run.physAddress < run.size else { return nil }
-                    let v = run.iova &+ (page - run.physAddress)
-                    return v > previous ? v : nil
-                }
+                let candidates = iovas(of: phys[i] & ~(g - 1), above: previous, in: mine)
                 guard candidates.count == 1 else { return nil }
                 previous = candidates[0]
                 result[i] = previous
@@ -47,12 +42,7 @@ struct IOMMURunPinning: Sendable {
         var result: [Int: UInt64] = [0: base]
         var previous = base
         for i in phys.indices.dropFirst() {
-            let page = phys[i] & ~(g - 1)
-            let candidates = mine.compactMap { run -> UInt64? in
-                guard page >= run.physAddress, page - run.physAddress < run.size else { return nil }
-                let v = run.iova &+ (page - run.physAddress)
-                return v > previous ? v : nil
-            }
+            let candidates = iovas(of: phys[i] & ~(g - 1), above: previous, in: mine)
             guard candidates.count == 1 else { return nil }
             previous = candidates[0]
             result[i] = previous
@@ -86,6 +76,15 @@ struct IOMMURunPinning: Sendable {
             cursor = run.iova &+ run.size
         }
         return mine
+    }
+
+    /// Every IOVA above `previous` at which `runs` map physical granule `page`.
+    private func iovas(of page: UInt64, above previous: UInt64, in runs: [IOMMUMapEvent]) -> [UInt64] {
+        runs.compactMap { run -> UInt64? in
+            guard page >= run.physAddress, page - run.physAddress < run.size else { return nil }
+            let v = run.iova &+ (page - run.physAddress)
+            return v > previous ? v : nil
+        }
     }
 
     /// Physical granule behind IOVA `v`, if a run maps it.
