@@ -11,6 +11,7 @@ extension DeviceEvidence {
         let identical = n == m && m > 0 && (0 ..< m).allSatisfy { e.dmaAddresses[$0] == e.physAddresses[$0] }
         let merged = e.fullEnts < e.fullNents
         let translated = !runs.isEmpty || merged || (!identical && !bounced && m > 0 && inferredIOMMU != IOMMUMode.none)
+        if runs.isEmpty, !merged, !identical, !bounced, n == m, m > 0 { noteRangeOffsets(e, count: m) }
         var outOfLayout: Set<Int> = []
         if translated, n == m {
             for problem in IOVALayoutCheck(addresses: Array(e.dmaAddresses.prefix(m)), lengths: e.dmaLengths.prefix(m).map { UInt64($0) }, granule: 4096).outOfOrder() {
@@ -44,6 +45,16 @@ extension DeviceEvidence {
         } else {
             mapsTranslated += 1
         }
+    }
+
+    private mutating func noteRangeOffsets(_ e: MapSGEvent, count m: Int) {
+        let offset = e.physAddresses[0] &- e.dmaAddresses[0]
+        guard (1 ..< m).allSatisfy({ e.physAddresses[$0] &- e.dmaAddresses[$0] == offset }), rangeOffset == nil || rangeOffset == offset else {
+            rangeOffsetBroken = true
+            return
+        }
+        rangeOffset = offset
+        rangeOffsetMappings += 1
     }
 
     private mutating func noteBounce(_ address: UInt64, _ length: UInt64) {

@@ -120,6 +120,7 @@ public struct DeviceInference: Sendable {
             if o.iommuGroup == nil { o.iommuGroup = record.iommuGroup }
             if o.iovaGranule == nil, p.iommu.isTranslated { o.iovaGranule = p.iovaGranule }
             if o.swiotlb == nil, ev.forcedBounce { o.swiotlb = .force }
+            if o.dmaRangeOffset == nil, let offset = ev.constantRangeOffset { o.dmaRangeOffset = offset }
             out.devices[p.name] = o
         }
         return out
@@ -166,7 +167,11 @@ public struct DeviceInference: Sendable {
         var notes: [String] = []
         if let mode = ev.inferredIOMMU {
             p.iommu = mode
-            notes.append(mode.isTranslated ? "iommu: translated (\(ev.mapsWithIOMMURuns > 0 ? "iommu:map runs" : "IOVA-like outputs"))" : "iommu: none (outputs equal phys)")
+            notes.append(mode.isTranslated ? "iommu: translated (\(ev.mapsWithIOMMURuns > 0 ? "iommu:map runs" : ev.mapsMerged > 0 ? "merged outputs" : "IOVA-like outputs"))" : "iommu: none (outputs are phys\(ev.constantRangeOffset == nil ? "" : " minus a constant"))")
+        }
+        if let offset = ev.constantRangeOffset {
+            p.dmaRangeOffset = offset
+            notes.append("dma_range_offset \(hex(offset)) (constant phys − dma over \(ev.rangeOffsetMappings) mappings)")
         }
         if let g = ev.inferredGranule(pageSize: pageSize) {
             p.iovaGranule = g
