@@ -53,7 +53,12 @@ struct PayloadFields {
             while e < n {
                 let c = b[e]
                 if c == 0x20 { break }
-                if c == 0x3D && eq < 0 { eq = e }
+                if c == 0x3D {
+                    // Values (arrays above all) can be long: find their end with memchr.
+                    eq = e
+                    e = p.index(of: 0x20, from: e + 1) ?? n
+                    break
+                }
                 e += 1
             }
             if skipNext {
