@@ -77,4 +77,39 @@ import Testing
         #expect(exact > total / 3)
         #expect(pinnedByRuns > exact)
     }
+
+    /// Arbitrary events (mismatched arrays, wild addresses, odd counts) never
+    /// trap and always give one input per visible phys address.
+    @Test func arbitraryEventsNeverTrap() {
+        var r = Random(state: 0xbad_5eed)
+        var inference = DeviceInference()
+        for _ in 0 ..< 5000 {
+            func address() -> UInt64 { r.pick([r.next(), r.below(1 << 33), .max, 0, 0xffff_f000 + r.below(0x1000)]) }
+            let n = Int(r.below(12)), m = Int(r.below(12))
+            let event = MapSGEvent(
+                device: r.pick(["0000:01:00.0", "dev"]), direction: .bidirectional,
+                physAddresses: (0 ..< n).map { _ in address() },
+                dmaAddresses: (0 ..< m).map { _ in address() },
+                dmaLengths: (0 ..< Int(r.below(12))).map { _ in UInt32(truncatingIfNeeded: r.pick([r.next(), r.below(0x10000), 0])) },
+                fullNents: r.below(4) == 0 ? Int(r.below(300)) : nil, fullEnts: r.below(4) == 0 ? Int(r.below(300)) : nil,
+                truncated: r.below(8) == 0
+            )
+            let device = DeviceProperties(
+                name: event.device, iommu: r.pick([.dma, .dmaFQ, .identity, .none]),
+                iovaGranule: r.pick([4096, 512, 65536, 3, 0, 1 << 40]), pageSize: r.pick([4096, 16384, 0, 3]),
+                dmaRangeOffset: r.pick([0, r.next()]), untrusted: r.below(5) == 0
+            )
+            let runs = (0 ..< Int(r.below(4))).map { _ in IOMMUMapEvent(iova: address(), physAddress: address(), size: r.pick([0, 4096, r.next()])) }
+            let result = ListReconstructor(p2pWindows: [P2PWindow(provider: "p", phys: address(), size: 1 + r.below(1 << 30), busOffset: r.next())], release: r.pick([nil, KernelRelease(6, 1), KernelRelease(6, 18)]))
+                .reconstruct(event, device: device, iommuRuns: runs)
+            #expect(result.inputs.count == event.physAddresses.count)
+            let context = EventContext(comm: "t", pid: Int32(r.below(3)), cpu: Int32(r.below(2)), timestamp: 0)
+            for run in runs { inference.observe(TraceEvent(context: context, payload: .iommuMap(run))) }
+            inference.observe(TraceEvent(context: context, payload: .mapSG(event)))
+            _ = inference.record(for: event.device)
+        }
+        #expect(inference.allRecords.count == 2)
+        _ = DeviceTable.render(inference)
+        _ = inference.topologyFile().json()
+    }
 }

@@ -64,7 +64,8 @@ extension DeviceEvidence {
 
     private mutating func noteBusAddress(phys: UInt64, dma: UInt64, length: UInt64) {
         let offset = dma &- phys
-        let last = phys &+ max(length, 1) &- 1
+        let (last, overflow) = phys.addingReportingOverflow(max(length, 1) - 1)
+        guard !overflow else { return }
         if let r = busOffsets[offset] {
             busOffsets[offset] = min(r.lowerBound, phys) ... max(r.upperBound, last)
         } else {

@@ -99,7 +99,7 @@ public struct DeviceInference: Sendable {
         if !topology.p2pWindows.isEmpty { return topology.p2pWindows }
         var windows: [P2PWindow] = []
         for (offset, range) in evidence.values.flatMap(\.busOffsets).sorted(by: { $0.value.lowerBound < $1.value.lowerBound }) {
-            windows.append(P2PWindow(provider: "inferred-\(windows.count)", phys: range.lowerBound, size: range.upperBound - range.lowerBound + 1, busOffset: offset))
+            windows.append(P2PWindow(provider: "inferred-\(windows.count)", phys: range.lowerBound, size: max(1, (range.upperBound - range.lowerBound) &+ 1), busOffset: offset))
         }
         return windows
     }

@@ -22,7 +22,8 @@ struct IOMMUListReconstruction: Sendable {
         let (n, m, truncated) = (visible.inputCount, visible.outputCount, visible.truncated)
         var notes = visible.notes
         guard n > 0, m > 0 else {
-            return Reconstruction(inputs: [], exact: n == 0 && !truncated, note: notes.joined(separator: "; "), truncated: truncated)
+            if n > 0 { notes.append("no outputs shown: input lengths unknown") }
+            return Reconstruction(inputs: fallbackInputs(), exact: n == 0 && !truncated, note: notes.joined(separator: "; "), truncated: truncated)
         }
         let base = event.dmaAddresses[0] & ~(g - 1)
         if g > pageSize { notes.append("IOVA granule \(hex(g)) exceeds the page size: offsets cannot be read from phys") }

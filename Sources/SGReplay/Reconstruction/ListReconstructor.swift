@@ -54,7 +54,19 @@ public struct ListReconstructor: Sendable {
 
     /// Reconstructs the inputs of `event` on `device`; `iommuRuns` are the
     /// `iommu:map` events of the same CPU and task just before it (oldest first).
-    public func reconstruct(_ event: MapSGEvent, device: DeviceProperties, iommuRuns: [IOMMUMapEvent]) -> Reconstruction {
+    public func reconstruct(_ event: MapSGEvent, device given: DeviceProperties, iommuRuns: [IOMMUMapEvent]) -> Reconstruction {
+        var device = given
+        let pageSizeValid = device.pageSize >= 512 && device.pageSize & (device.pageSize - 1) == 0
+        if !pageSizeValid { device.pageSize = 4096 }
+        var result = reconstructOnDevice(event, device: device, iommuRuns: iommuRuns)
+        if !pageSizeValid {
+            result.exact = false
+            result.note = appending(result.note, "page size \(given.pageSize) is not a power of two: 4096 assumed")
+        }
+        return result
+    }
+
+    private func reconstructOnDevice(_ event: MapSGEvent, device: DeviceProperties, iommuRuns: [IOMMUMapEvent]) -> Reconstruction {
         var result: Reconstruction
         if device.iommu.isTranslated {
             guard device.iovaGranule > 0, device.iovaGranule <= 1 << 30, device.iovaGranule & (device.iovaGranule - 1) == 0 else {
