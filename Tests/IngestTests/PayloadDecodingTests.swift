@@ -167,6 +167,10 @@ import Testing
         #expect(spaced.context.comm == "my worker-thr" && spaced.context.pid == 77 && spaced.context.timestamp == 100_000_001_000)
         let unknown = try IngestFixtures.event("           <...>-4242    [000] ..... 123456.123456: dma_unmap_phys: 0000:01:00.0 dir=TO_DEVICE dma_addr=1 size=2 attrs=")
         #expect(unknown.context.comm == "<...>" && unknown.context.pid == 4242)
+        let column1 = try IngestFixtures.event("memfd:sealed-91-1700    [000] d..2.   917.208617: dma_unmap_phys: 0000:01:00.0 dir=TO_DEVICE dma_addr=1 size=2 attrs=")
+        #expect(column1.context.comm == "memfd:sealed-91" && column1.context.pid == 1700 && column1.context.cpu == 0)
+        let tcLatency = try IngestFixtures.event("    bash-3682    0d..2.   937.603654: dma_unmap_phys:       0000:01:00.0 dir=TO_DEVICE dma_addr=1 size=2 attrs=")
+        #expect(tcLatency.context == EventContext(comm: "bash", pid: 3682, cpu: 0, timestamp: 937_603_654_000))
         let nanos = try IngestFixtures.event("           bash-1  [000]   937.603654123: dma_unmap_phys: 0000:01:00.0 dir=TO_DEVICE dma_addr=1 size=2 attrs=")
         #expect(nanos.context.timestamp == 937_603_654_123)
     }

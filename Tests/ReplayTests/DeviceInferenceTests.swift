@@ -54,6 +54,23 @@ import Testing
         #expect(inference.record(for: "0000:00:1f.2").properties.iommu == .dma)
     }
 
+    @Test func constantOffsetMeansDirectWithDmaRange() throws {
+        var inference = DeviceInference()
+        // dma-ranges: bus address = CPU address − 0x8000_0000.
+        inference.observe(at(mapSG("soc-dma", [0x8100_0000, 0x8234_5600], [0x0100_0000, 0x0234_5600], [0x1000, 0x200])))
+        #expect(inference.record(for: "soc-dma").properties.iommu == .dma)
+        inference.observe(at(mapSG("soc-dma", [0x9000_0000], [0x1000_0000], [0x4000])))
+        let r = inference.record(for: "soc-dma")
+        #expect(r.properties.iommu == IOMMUMode.none)
+        #expect(r.properties.dmaRangeOffset == 0x8000_0000)
+        #expect(r.notes.contains { $0.hasPrefix("dma_range_offset 0x80000000") })
+        let written = try TopologyFile.load(path: TopologyFileTests.write(inference.topologyFile().json()))
+        #expect(written.devices["soc-dma"]?.dmaRangeOffset == 0x8000_0000)
+        // IOVAs never keep one offset.
+        inference.observe(at(mapSG("soc-dma", [0x9100_0000], [0xffff_f000], [0x1000])))
+        #expect(inference.record(for: "soc-dma").properties.iommu == .dma)
+    }
+
     @Test func topologyOverridesInferenceAndSourceSaysSo() throws {
         var overrides = DeviceOverrides()
         overrides.iommu = .identity

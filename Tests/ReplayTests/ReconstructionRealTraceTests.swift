@@ -61,7 +61,7 @@ import Testing
         let reconstructor = ListReconstructor(topology: topology)
         var inference = DeviceInference()
         var eventIndex = 0
-        var exact = 0, possible = 0, truncated = 0, replayed = 0, wrong: [Int] = [], notReplayed: [Int] = []
+        var exact = 0, possible = 0, truncated = 0, replayed = 0, wrong: [Int] = [], notReplayed: [Int] = [], differsWithoutTopology = 0
         let accounting = try TraceReader(inputs: [Self.captureDir.appendingPathComponent("trace.txt.xz").path]).read { record in
             guard case .event(let traceEvent) = record.kind else { return }
             eventIndex += 1
@@ -76,6 +76,9 @@ import Testing
             topology.devices[event.device]?.apply(to: &device)
             #expect(inference.record(for: event.device).properties.iommu == .dma)
             let r = reconstructor.reconstruct(event, device: device, iommuRuns: inference.lastIOMMURuns)
+            // Without the topology file (devices inferred from the trace so far) nothing changes.
+            let inferred = ListReconstructor().reconstruct(event, device: inference.record(for: event.device).properties, iommuRuns: inference.lastIOMMURuns)
+            if inferred.exact != r.exact || inferred.inputs != r.inputs { differsWithoutTopology += 1 }
             if r.truncated { truncated += 1 }
             if r.exact {
                 exact += 1
@@ -102,6 +105,7 @@ import Testing
             }
         }
         #expect(accounting.malformed == 0)
+        #expect(differsWithoutTopology == 0)
         print("real-6.1-iommu-lazy: \(exact + possible) dma_map_sg, \(exact) exact (all match truth: \(wrong.isEmpty), \(replayed) replay to the traced outputs), \(possible) possible (\(truncated) truncated)")
         #expect(wrong.isEmpty, "exact but wrong at event lines \(wrong.prefix(20))")
         #expect(notReplayed.isEmpty, "exact reconstructions the reference model does not map back to the trace: \(notReplayed.count), first \(notReplayed.prefix(10))")

@@ -6,7 +6,7 @@ import Darwin
 
 /// Turns repeated byte strings (device names, comms, symbols) into one shared
 /// `String` each, looked up by a hash of the bytes without building a String.
-final class StringInterner {
+struct StringInterner {
     private struct Entry {
         var hash: UInt64
         var bytes: [UInt8]
@@ -24,7 +24,7 @@ final class StringInterner {
         mask = 1023
     }
 
-    func intern(_ span: ByteSpan) -> String {
+    mutating func intern(_ span: ByteSpan) -> String {
         var h: UInt64 = 0xcbf29ce484222325
         for i in 0..<span.count { h = (h ^ UInt64(span[i])) &* 0x100000001b3 }
         var slot = Int(truncatingIfNeeded: h) & mask
@@ -46,7 +46,7 @@ final class StringInterner {
         return string
     }
 
-    private func grow() {
+    private mutating func grow() {
         let size = slots.count * 2
         slots = [Int32](repeating: -1, count: size)
         mask = size - 1

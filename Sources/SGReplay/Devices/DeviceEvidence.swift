@@ -26,14 +26,27 @@ struct DeviceEvidence: Sendable, Hashable {
     /// Lowest and highest byte of outputs that look bounced (direct device, dma ≠ phys, below 4 GiB).
     var bounceLow: UInt64 = .max
     var bounceHigh: UInt64 = 0
+    /// `phys − dma` shared by every output of the unmerged, unbounced mappings
+    /// so far (a dma-direct `dma_range_map`); broken once two differ.
+    var rangeOffset: UInt64?
+    var rangeOffsetMappings = 0
+    var rangeOffsetBroken = false
     /// Outputs that bypass the IOMMU on a translated device: `dma − phys` → phys window.
     var busOffsets: [UInt64: ClosedRange<UInt64>] = [:]
 
     /// The mapper class the evidence points to, if any.
     var inferredIOMMU: IOMMUMode? {
-        if mapsWithIOMMURuns > 0 || mapsMerged > 0 || mapsTranslated > mapsIdentical { return .dma }
+        if mapsWithIOMMURuns > 0 || mapsMerged > 0 { return .dma }
+        if constantRangeOffset != nil { return IOMMUMode.none }
+        if mapsTranslated > mapsIdentical { return .dma }
         if mapsIdentical > 0 || mapsElsewhere > 0 { return IOMMUMode.none }
         return nil
+    }
+
+    /// A nonzero `phys − dma` seen unchanged over at least two mappings (IOVAs never are).
+    var constantRangeOffset: UInt64? {
+        guard !rangeOffsetBroken, rangeOffsetMappings >= 2, let rangeOffset, rangeOffset != 0 else { return nil }
+        return rangeOffset
     }
 
     /// Granule from run alignment (never above the page size).

@@ -11,6 +11,7 @@ extension DeviceEvidence {
         let identical = n == m && m > 0 && (0 ..< m).allSatisfy { e.dmaAddresses[$0] == e.physAddresses[$0] }
         let merged = e.fullEnts < e.fullNents
         let translated = !runs.isEmpty || merged || (!identical && !bounced && m > 0 && inferredIOMMU != IOMMUMode.none)
+        if runs.isEmpty, !merged, !identical, !bounced, n == m, m > 0 { noteRangeOffsets(e, count: m) }
         var outOfLayout: Set<Int> = []
         if translated, n == m {
             for problem in IOVALayoutCheck(addresses: Array(e.dmaAddresses.prefix(m)), lengths: e.dmaLengths.prefix(m).map { UInt64($0) }, granule: 4096).outOfOrder() {
@@ -46,6 +47,16 @@ extension DeviceEvidence {
         }
     }
 
+    private mutating func noteRangeOffsets(_ e: MapSGEvent, count m: Int) {
+        let offset = e.physAddresses[0] &- e.dmaAddresses[0]
+        guard (1 ..< m).allSatisfy({ e.physAddresses[$0] &- e.dmaAddresses[$0] == offset }), rangeOffset == nil || rangeOffset == offset else {
+            rangeOffsetBroken = true
+            return
+        }
+        rangeOffset = offset
+        rangeOffsetMappings += 1
+    }
+
     private mutating func noteBounce(_ address: UInt64, _ length: UInt64) {
         bounceLow = min(bounceLow, address)
         bounceHigh = max(bounceHigh, address &+ max(length, 1) &- 1)
@@ -53,7 +64,8 @@ extension DeviceEvidence {
 
     private mutating func noteBusAddress(phys: UInt64, dma: UInt64, length: UInt64) {
         let offset = dma &- phys
-        let last = phys &+ max(length, 1) &- 1
+        let (last, overflow) = phys.addingReportingOverflow(max(length, 1) - 1)
+        guard !overflow else { return }
         if let r = busOffsets[offset] {
             busOffsets[offset] = min(r.lowerBound, phys) ... max(r.upperBound, last)
         } else {

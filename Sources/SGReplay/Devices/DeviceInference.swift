@@ -90,7 +90,7 @@ public struct DeviceInference: Sendable {
         let high = evidence.values.map(\.bounceHigh).max() ?? 0
         guard low <= high else { return nil }
         let start = low & ~UInt64(0x7ff)
-        return SwiotlbPool(start: start, size: high - start + 1)
+        return SwiotlbPool(start: start, size: max(1, (high - start) &+ 1))
     }
 
     /// P2PDMA windows: the topology's, else the windows of constant `dma − phys`
@@ -99,7 +99,7 @@ public struct DeviceInference: Sendable {
         if !topology.p2pWindows.isEmpty { return topology.p2pWindows }
         var windows: [P2PWindow] = []
         for (offset, range) in evidence.values.flatMap(\.busOffsets).sorted(by: { $0.value.lowerBound < $1.value.lowerBound }) {
-            windows.append(P2PWindow(provider: "inferred-\(windows.count)", phys: range.lowerBound, size: range.upperBound - range.lowerBound + 1, busOffset: offset))
+            windows.append(P2PWindow(provider: "inferred-\(windows.count)", phys: range.lowerBound, size: max(1, (range.upperBound - range.lowerBound) &+ 1), busOffset: offset))
         }
         return windows
     }
@@ -120,6 +120,7 @@ public struct DeviceInference: Sendable {
             if o.iommuGroup == nil { o.iommuGroup = record.iommuGroup }
             if o.iovaGranule == nil, p.iommu.isTranslated { o.iovaGranule = p.iovaGranule }
             if o.swiotlb == nil, ev.forcedBounce { o.swiotlb = .force }
+            if o.dmaRangeOffset == nil, let offset = ev.constantRangeOffset { o.dmaRangeOffset = offset }
             out.devices[p.name] = o
         }
         return out
@@ -166,7 +167,11 @@ public struct DeviceInference: Sendable {
         var notes: [String] = []
         if let mode = ev.inferredIOMMU {
             p.iommu = mode
-            notes.append(mode.isTranslated ? "iommu: translated (\(ev.mapsWithIOMMURuns > 0 ? "iommu:map runs" : "IOVA-like outputs"))" : "iommu: none (outputs equal phys)")
+            notes.append(mode.isTranslated ? "iommu: translated (\(ev.mapsWithIOMMURuns > 0 ? "iommu:map runs" : ev.mapsMerged > 0 ? "merged outputs" : "IOVA-like outputs"))" : "iommu: none (outputs are phys\(ev.constantRangeOffset == nil ? "" : " minus a constant"))")
+        }
+        if let offset = ev.constantRangeOffset {
+            p.dmaRangeOffset = offset
+            notes.append("dma_range_offset \(hex(offset)) (constant phys − dma over \(ev.rangeOffsetMappings) mappings)")
         }
         if let g = ev.inferredGranule(pageSize: pageSize) {
             p.iovaGranule = g
