@@ -114,7 +114,8 @@ struct FileIngest {
             case .success(let payload):
                 accounting.eventsUsed += 1
                 let context = EventContext(comm: e.comm.map { decoder.strings.intern($0) } ?? "<...>", pid: e.pid, tgid: e.tgid,
-                                           cpu: e.cpu, timestamp: e.timestamp, isCounterClock: e.isCounterClock)
+                                           cpu: e.cpu, timestamp: e.timestamp, isCounterClock: e.isCounterClock,
+                                           instance: e.instance.map { decoder.strings.intern($0) })
                 pending = TraceEvent(context: context, payload: payload)
                 pendingLine = number
                 attachFrames = true

@@ -27,6 +27,8 @@ enum LineClass {
 /// The parts of an event line, still as bytes.
 struct EventLine {
     var comm: ByteSpan?
+    /// trace-cmd's `<file or instance>: ` prefix.
+    var instance: ByteSpan?
     var pid: Int32 = -1
     var tgid: Int32? = nil
     var cpu: Int32 = -1

@@ -124,6 +124,11 @@ enum LineClassifier {
             head = head.slice(0, paren).trimmed()
         }
         guard !head.isEmpty else { return .malformed("no task-pid before the [cpu] field") }
+        // trace-cmd report of several files / instances: `<name>: comm-pid [cpu]`
+        if let colon = head.index(of: ": ") {
+            event.instance = head.slice(0, colon)
+            head = head.suffix(from: head.skipSpaces(from: colon + 2))
+        }
         // perf: last token is `pid` or `pid/tid`
         let lastSpace = head.lastIndex(of: 0x20)
         let last = head.suffix(from: (lastSpace ?? -1) + 1)
