@@ -44,8 +44,7 @@ struct FileIngest {
     }
 
     private mutating func flush(_ body: (TraceRecord) throws -> Void) throws {
-        if let event = pending {
-            pending = nil
+        if let event = pending.take() {
             try body(TraceRecord(fileIndex: fileIndex, line: pendingLine, kind: .event(event)))
         }
         attachFrames = false
