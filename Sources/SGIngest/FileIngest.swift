@@ -105,7 +105,7 @@ struct FileIngest {
             try flush(body)
         case .event(let e):
             try flush(body)
-            guard let kind = TracedEventName.lookup(e.name) else {
+            guard let kind = TracedEventName.lookup(e.name), kind.belongs(to: e.system, payload: e.payload) else {
                 accounting.eventsOther += 1
                 return
             }

@@ -207,7 +207,10 @@ enum LineClassifier {
             let e = line.tokenEnd(from: i)
             if line[e - 1] == 0x3A {
                 var name = line.slice(i, e - 1)
-                if let colon = name.lastIndex(of: 0x3A) { name = name.suffix(from: colon + 1) }
+                if let colon = name.lastIndex(of: 0x3A) {
+                    event.system = name.slice(0, colon)
+                    name = name.suffix(from: colon + 1)
+                }
                 guard !name.isEmpty else { return .malformed("empty event name") }
                 event.name = name
                 event.payload = line.slice(line.skipSpaces(from: e), line.count)
