@@ -116,19 +116,27 @@ final class DwflImage {
 
     /// Containing symbol, offset and (with DWARF) source line of a libdwfl address.
     func info(at address: UInt64) -> ELFAddressInfo? {
-        var offset: GElf_Off = 0
-        var symbol = GElf_Sym()
-        guard let name = dwfl_module_addrinfo(module, address, &offset, &symbol, nil, nil, nil) else { return nil }
-        var result = ELFAddressInfo(function: String(cString: name), offset: offset)
+        guard let (symbol, offset) = symbolTable.symbol(containing: address) else { return nil }
+        var result = ELFAddressInfo(function: symbol.name, offset: offset)
         if let line = dwfl_module_getsrc(module, address) {
             var lineNumber: Int32 = 0
-            if let file = dwfl_lineinfo(line, nil, &lineNumber, nil, nil, nil) {
+            if let file = dwfl_lineinfo(line, nil, &lineNumber, nil, nil, nil), lineNumber > 0 {
                 result.file = String(cString: file)
                 result.line = Int(lineNumber)
             }
+        } else if let (file, line) = unitIndex.sourceLine(at: address) {
+            result.file = file
+            result.line = line
         }
         return result
     }
+
+    /// The symbols sorted by address.
+    private lazy var symbolTable = ELFSymbolTable(module: module)
+
+    /// Compile units by address range, for files whose `.debug_aranges` is missing or partial
+    /// (clang never emits it): there libdwfl's own lookup answers "address out of range".
+    private lazy var unitIndex = CompileUnitIndex(module: module)
 
     /// The function symbols (`STT_FUNC`) defined in a section.
     func functionSymbols() -> [ELFFunctionSymbol] {

@@ -44,11 +44,14 @@ public struct KallsymsTable: Sendable {
         }
         guard !parsed.isEmpty else { throw .noSymbols(path: path) }
         guard parsed.contains(where: { $0.address != 0 }) else { throw .kallsymsZeroAddresses(path: path) }
-        parsed.sort { ($0.address, $0.aliasRank) < ($1.address, $1.aliasRank) }
+        // Sort by address, then alias preference, then file order (deterministic among equals).
+        let order = parsed.indices.sorted {
+            (parsed[$0].address, parsed[$0].aliasRank, $0) < (parsed[$1].address, parsed[$1].aliasRank, $1)
+        }
         var distinct: [KallsymsSymbol] = []
         distinct.reserveCapacity(parsed.count)
-        for symbol in parsed where distinct.last?.address != symbol.address {
-            distinct.append(symbol)
+        for index in order where distinct.last?.address != parsed[index].address {
+            distinct.append(parsed[index])
         }
         self.path = path
         self.symbols = distinct
