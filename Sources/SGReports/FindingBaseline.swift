@@ -14,12 +14,15 @@ public struct FindingBaseline: Sendable {
     /// Reads `path` (a findings.csv: header row with at least kind, device, symbol).
     /// - Throws: ``FindingBaselineError`` naming the file (and line) when it is not such a file.
     public init(path: String) throws {
-        guard let stream = InputStream(fileAtPath: path), FileManager.default.isReadableFile(atPath: path) else {
+        guard let data = FileManager.default.contents(atPath: path) else {
             throw FindingBaselineError(file: path, line: nil, reason: "cannot be read")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw FindingBaselineError(file: path, line: nil, reason: "not UTF-8 text")
         }
         let reader: CSVReader
         do {
-            reader = try CSVReader(stream: stream, hasHeaderRow: true)
+            reader = try CSVReader(string: text, hasHeaderRow: true)
         } catch {
             throw FindingBaselineError(file: path, line: 1, reason: "not CSV: \(error)")
         }
