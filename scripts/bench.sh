@@ -24,32 +24,37 @@ fi
 bytes=$(stat -c %s "$DATA")
 cat "$DATA" > /dev/null   # warm the page cache so both read from memory
 
-# best_of CMD... → sets BEST_S (seconds) and BEST_RSS (KiB, of the best run)
+# best_of CMD... → BEST_S (wall seconds), BEST_CPU (user+sys seconds) and
+# BEST_RSS (KiB), each the best of the runs. CPU time is the fairer figure on a
+# shared, loaded machine; wall time on an idle one.
 best_of() {
-  BEST_S=""; BEST_RSS=0
+  BEST_S=""; BEST_CPU=""; BEST_RSS=0
   for _ in $(seq "$RUNS"); do
-    local t0 t1 s rss
+    local t0 t1 s cpu rss
     t0=$(date +%s.%N)
     /usr/bin/time -v -o "$TIMES" "$@" > /dev/null
     t1=$(date +%s.%N)
     s=$(echo "$t1 - $t0" | bc -l)
+    cpu=$(awk -F': *' '/User time|System time/ {t += $2} END {print t}' "$TIMES")
     rss=$(awk -F': *' '/Maximum resident set size/ {print $2}' "$TIMES")
-    if [ -z "$BEST_S" ] || [ "$(echo "$s < $BEST_S" | bc -l)" = 1 ]; then BEST_S=$s; BEST_RSS=$rss; fi
+    if [ -z "$BEST_S" ] || [ "$(echo "$s < $BEST_S" | bc -l)" = 1 ]; then BEST_S=$s; fi
+    if [ -z "$BEST_CPU" ] || [ "$(echo "$cpu < $BEST_CPU" | bc -l)" = 1 ]; then BEST_CPU=$cpu; fi
+    if [ "$rss" -gt "$BEST_RSS" ]; then BEST_RSS=$rss; fi
   done
 }
 
 best_of wc -l "$DATA"
-wc_s=$BEST_S; wc_rss=$BEST_RSS
+wc_s=$BEST_S; wc_cpu=$BEST_CPU; wc_rss=$BEST_RSS
 best_of "$BIN" ingest "$DATA"
-in_s=$BEST_S; in_rss=$BEST_RSS
+in_s=$BEST_S; in_cpu=$BEST_CPU; in_rss=$BEST_RSS
 
 mbs() { echo "scale=1; $bytes / 1000000 / $1" | bc -l; }
-wc_mbs=$(mbs "$wc_s"); in_mbs=$(mbs "$in_s")
-ratio=$(echo "scale=3; $wc_s / $in_s" | bc -l)
 cpu=$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)
 
 echo "file:        $DATA ($bytes bytes, $(wc -l < "$DATA") lines)"
-echo "machine:     $(nproc) CPUs, $cpu, $(date -u +%Y-%m-%dT%H:%MZ)"
-printf 'wc -l:       %8.3f s  %8s MB/s  peak RSS %s KiB\n' "$wc_s" "$wc_mbs" "$wc_rss"
-printf 'sgreplay:    %8.3f s  %8s MB/s  peak RSS %s KiB\n' "$in_s" "$in_mbs" "$in_rss"
-echo "ratio:       ${ratio} x wc -l"
+echo "machine:     $(nproc) CPUs, $cpu, load $(cut -d' ' -f1-3 /proc/loadavg), $(date -u +%Y-%m-%dT%H:%MZ)"
+printf 'wc -l:       wall %7.3f s = %7s MB/s   cpu %6.2f s = %7s MB/s   peak RSS %s KiB\n' \
+  "$wc_s" "$(mbs "$wc_s")" "$wc_cpu" "$(mbs "$wc_cpu")" "$wc_rss"
+printf 'sgreplay:    wall %7.3f s = %7s MB/s   cpu %6.2f s = %7s MB/s   peak RSS %s KiB\n' \
+  "$in_s" "$(mbs "$in_s")" "$in_cpu" "$(mbs "$in_cpu")" "$in_rss"
+echo "ratio (wall): $(echo "scale=3; $wc_s / $in_s" | bc -l) x wc -l;  ratio (cpu): $(echo "scale=3; $wc_cpu / $in_cpu" | bc -l) x wc -l"

@@ -44,8 +44,7 @@ struct FileIngest {
     }
 
     private mutating func flush(_ body: (TraceRecord) throws -> Void) throws {
-        if let event = pending {
-            pending = nil
+        if let event = pending.take() {
             try body(TraceRecord(fileIndex: fileIndex, line: pendingLine, kind: .event(event)))
         }
         attachFrames = false
@@ -106,7 +105,7 @@ struct FileIngest {
             try flush(body)
         case .event(let e):
             try flush(body)
-            guard let kind = TracedEventName.lookup(e.name) else {
+            guard let kind = TracedEventName.lookup(e.name), kind.belongs(to: e.system, payload: e.payload) else {
                 accounting.eventsOther += 1
                 return
             }
@@ -114,7 +113,8 @@ struct FileIngest {
             case .success(let payload):
                 accounting.eventsUsed += 1
                 let context = EventContext(comm: e.comm.map { decoder.strings.intern($0) } ?? "<...>", pid: e.pid, tgid: e.tgid,
-                                           cpu: e.cpu, timestamp: e.timestamp, isCounterClock: e.isCounterClock)
+                                           cpu: e.cpu, timestamp: e.timestamp, isCounterClock: e.isCounterClock,
+                                           instance: e.instance.map { decoder.strings.intern($0) })
                 pending = TraceEvent(context: context, payload: payload)
                 pendingLine = number
                 attachFrames = true

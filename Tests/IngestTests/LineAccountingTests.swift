@@ -35,6 +35,21 @@ import Testing
         #expect(a.malformedLines.allSatisfy { $0.file.hasSuffix(".txt") })
     }
 
+    @Test func sameNamedEventsOfOtherSubsystemsAreOther() throws {
+        let text = [
+            "         kworker  3597/3597  [001]   927.845455: xen:map: something=1",
+            "         kworker  3597/3597  [001]   927.845456: iommu:map: IOMMU: iova=0x0000000000001000 - 0x0000000000002000 paddr=0x0000000000003000 size=4096",
+            p + "unmap: vma=0xffff0000 start=0x1000",
+            p + "unmap: IOMMU: iova=0x0000000000001000 - 0x0000000000002000 size=4096 unmapped_size=4096",
+        ].joined(separator: "\n")
+        let (records, a) = try IngestFixtures.read(text: text)
+        #expect(a.eventsOther == 2 && a.eventsUsed == 2 && a.malformed == 0)
+        #expect(IngestFixtures.events(records).map(\.payload) == [
+            .iommuMap(IOMMUMapEvent(iova: 0x1000, physAddress: 0x3000, size: 4096)),
+            .iommuUnmap(IOMMUUnmapEvent(iova: 0x1000, size: 4096, unmappedSize: 4096)),
+        ])
+    }
+
     @Test func lostAndDroppedMarkersInEveryForm() throws {
         let text = """
         CPU:1 [LOST 12 EVENTS]

@@ -171,6 +171,8 @@ import Testing
         #expect(column1.context.comm == "memfd:sealed-91" && column1.context.pid == 1700 && column1.context.cpu == 0)
         let tcLatency = try IngestFixtures.event("    bash-3682    0d..2.   937.603654: dma_unmap_phys:       0000:01:00.0 dir=TO_DEVICE dma_addr=1 size=2 attrs=")
         #expect(tcLatency.context == EventContext(comm: "bash", pid: 3682, cpu: 0, timestamp: 937_603_654_000))
+        let instance = try IngestFixtures.event("       trace-nvme.dat:             bash-3682  [001]   937.603654: dma_unmap_phys:       0000:01:00.0 dir=TO_DEVICE dma_addr=1 size=2 attrs=")
+        #expect(instance.context == EventContext(comm: "bash", pid: 3682, cpu: 1, timestamp: 937_603_654_000, instance: "trace-nvme.dat"))
         let nanos = try IngestFixtures.event("           bash-1  [000]   937.603654123: dma_unmap_phys: 0000:01:00.0 dir=TO_DEVICE dma_addr=1 size=2 attrs=")
         #expect(nanos.context.timestamp == 937_603_654_123)
     }
