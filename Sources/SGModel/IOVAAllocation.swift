@@ -38,6 +38,13 @@ public enum IOVAAllocation {
         return base >= g ? base : nil  // IOVA page 0 is never handed out
     }
 
+    /// The main path's allocation base from an observed mapping: entry 0 opens
+    /// output 0 at `base + (offset0 & (G-1))`. Exact whenever entry 0 is not a
+    /// P2P bus-address entry (validated on every call of the real 6.1 capture).
+    public static func observedBase(firstOutput: UInt64, firstEntry: ScatterEntry, granule: UInt64) -> UInt64 {
+        firstOutput &- (UInt64(firstEntry.offset) & (granule &- 1))
+    }
+
     static func nextPowerOfTwo(_ x: UInt64) -> UInt64 {
         if x <= 1 { return 1 }
         let shift = UInt64.bitWidth - (x - 1).leadingZeroBitCount

@@ -62,7 +62,7 @@ struct RealKernelFidelityTests {
                 maxSegmentSize: UInt32(hex(call.max_seg_size)), segmentBoundaryMask: hex(call.seg_boundary),
                 minAlignMask: hex(call.min_align_mask))
             // The single allocation starts a granule below the first output.
-            let base = hex(call.out[0].dma_addr) &- (UInt64(entries[0].offset) & (device.iovaGranule - 1))
+            let base = IOVAAllocation.observedBase(firstOutput: hex(call.out[0].dma_addr), firstEntry: entries[0], granule: device.iovaGranule)
             let outcome = model.mapSG(entries, device: device, release: release, context: MapContext(iovaBase: base))
             let expected = call.out.prefix(call.ents).map { DMASegment(address: hex($0.dma_addr), length: $0.dma_len) }
             let context = MapContext(iovaBase: base)

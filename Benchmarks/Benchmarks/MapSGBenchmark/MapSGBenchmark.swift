@@ -19,8 +19,11 @@ private func blockList() -> [ScatterEntry] {
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(
         metrics: [.wallClock, .cpuTotal, .mallocCountTotal, .throughput],
-        maxDuration: .seconds(2),
-        maxIterations: 1_000_000
+        // 1000 calls per sample: the harness's own allocations amortise away,
+        // and the scaled metrics (marked *) read per call.
+        scalingFactor: .kilo,
+        maxDuration: .seconds(3),
+        maxIterations: 10_000
     )
     let list = blockList()
     let model = ReferenceModel()
