@@ -49,4 +49,14 @@ import Testing
         #expect(r.stderr.contains(#"devices["0000:00:02.0"].segment_boundary_mask"#))
         #expect(r.stdout.isEmpty)
     }
+
+    @Test func damagedInputShowsWhatWasReadAndExitsThree() throws {
+        let whole = try Data(contentsOf: URL(fileURLWithPath: Self.capture))
+        let cut = FileManager.default.temporaryDirectory.appendingPathComponent("sgreplay-cut-\(UUID().uuidString).xz")
+        try whole.prefix(whole.count / 2).write(to: cut)
+        let r = try Self.run(["devices", cut.path])
+        #expect(r.status == 3, "stderr: \(r.stderr)")
+        #expect(r.stdout.contains("0000:00:02.0"))
+        #expect(r.stderr.contains("damaged"))
+    }
 }

@@ -67,7 +67,7 @@ import Testing
     }
 
     /// Runs the script with `arguments` on the fake machine; returns its exit status and standard error.
-    static func runScript(_ machine: FakeMachine, _ arguments: [String]) throws -> (status: Int32, stderr: String) {
+    static func runScript(_ machine: FakeMachine, _ arguments: [String], tracefs: URL? = nil) throws -> (status: Int32, stderr: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["bash", repoRoot.appendingPathComponent("scripts/capture.sh").path] + arguments
@@ -75,6 +75,7 @@ import Testing
         env["SYSFS"] = machine.sys.path
         env["PROCFS"] = machine.proc.path
         env["DMESG_FILE"] = machine.dmesg.path
+        if let tracefs { env["TRACEFS"] = tracefs.path }
         process.environment = env
         let errors = Pipe()
         process.standardError = errors
@@ -138,5 +139,46 @@ import Testing
         let unknown = try Self.runScript(machine, ["--frobnicate"])
         #expect(unknown.status == 2)
         #expect(unknown.stderr.contains("unknown argument"))
+    }
+
+    /// The tracefs path, on a fake tracefs whose "kernel" is the recorded
+    /// command appending a line to `trace`. Recording needs root; elsewhere
+    /// the script must refuse clearly.
+    @Test func recordsThroughTracefsAndRestoresIt() throws {
+        let machine = try FakeMachine.make()
+        let tracefs = machine.root.appendingPathComponent("tracefs")
+        for file in ["events/dma/enable", "events/iommu/enable", "options/stacktrace", "tracing_on", "buffer_size_kb", "trace"] {
+            try machine.write("0\n", file, under: tracefs)
+        }
+        let line = "  kworker/u4:0-9  [001] .....  3.171981: dma_map_sg: 0000:00:02.0 dir=FROM_DEVICE nents=1/1 ents=1/1 dma_addrs={0xfff3f880} sizes={0x200} phys_addrs={0x102512880} attrs="
+        let out = machine.root.appendingPathComponent("out")
+        // The workload checks that events and stack traces are on, then "fires" an event.
+        let workload = "grep -qx 1 \"$TRACEFS/events/dma/enable\" && grep -qx 1 \"$TRACEFS/options/stacktrace\" && grep -qx 1 \"$TRACEFS/tracing_on\" && echo '\(line)' >> \"$TRACEFS/trace\""
+        let run = try Self.runScript(machine, ["-o", out.path, "-s", "-b", "4096", "--", "sh", "-c", workload], tracefs: tracefs)
+        guard getuid() == 0 else {
+            #expect(run.status == 2)
+            #expect(run.stderr.contains("needs root"))
+            return
+        }
+        #expect(run.status == 0, "stderr: \(run.stderr)")
+        #expect(!run.stderr.contains("command exited"), "workload saw tracing off: \(run.stderr)")
+        let xz = Process()
+        xz.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        xz.arguments = ["xz", "-dc", out.appendingPathComponent("trace.txt.xz").path]
+        let pipe = Pipe()
+        xz.standardOutput = pipe
+        try xz.run()
+        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        xz.waitUntilExit()
+        #expect(text.contains(line))
+        func value(_ file: String) throws -> String {
+            try String(contentsOf: tracefs.appendingPathComponent(file), encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        #expect(try value("events/dma/enable") == "0")
+        #expect(try value("events/iommu/enable") == "0")
+        #expect(try value("options/stacktrace") == "0")
+        #expect(try value("tracing_on") == "0")
+        #expect(try value("buffer_size_kb") == "4096")
+        #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("topology.json").path))
     }
 }

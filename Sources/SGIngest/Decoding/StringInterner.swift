@@ -26,8 +26,7 @@ struct StringInterner {
     }
 
     mutating func intern(_ span: ByteSpan) -> String {
-        var h: UInt64 = 0xcbf29ce484222325
-        for i in 0..<span.count { h = (h ^ UInt64(span[i])) &* 0x100000001b3 }
+        let h = StringInterner.hash(span)
         var slot = Int(truncatingIfNeeded: h ^ (h >> 29)) & mask
         while true {
             let index = Int(slots[slot])
@@ -48,6 +47,21 @@ struct StringInterner {
         arena.append(contentsOf: UnsafeBufferPointer(start: span.base, count: span.count))
         if strings.count * 2 > slots.count { grow() }
         return string
+    }
+
+    /// A cheap hash: first and last eight bytes (whole bytes when shorter) and the length.
+    private static func hash(_ span: ByteSpan) -> UInt64 {
+        var h = UInt64(span.count) &* 0x9E3779B97F4A7C15
+        if span.count >= 8 {
+            let raw = UnsafeRawPointer(span.base)
+            h ^= raw.loadUnaligned(as: UInt64.self)
+            h = (h ^ (h >> 31)) &* 0xBF58476D1CE4E5B9
+            h ^= raw.loadUnaligned(fromByteOffset: span.count - 8, as: UInt64.self)
+        } else {
+            for i in 0..<span.count { h = (h ^ UInt64(span[i])) &* 0x100000001b3 }
+        }
+        h = (h ^ (h >> 27)) &* 0x94D049BB133111EB
+        return h ^ (h >> 31)
     }
 
     private mutating func grow() {
