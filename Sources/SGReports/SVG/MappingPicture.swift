@@ -32,8 +32,8 @@ struct MappingPicture {
         let offending = Set(e.offendingObserved)
 
         if !e.inputs.isEmpty {
-            let scale = AddressScale.covering(e.inputs.map { ($0.phys, UInt64($0.length)) }, padding: 0.04,
-                                              pixelStart: Self.plotStart, pixelEnd: Self.plotEnd)
+            let scale = BrokenAddressAxis(ranges: e.inputs.map { ($0.phys, UInt64($0.length)) },
+                                          pixelStart: Self.plotStart, pixelEnd: Self.plotEnd)
             body.append(PictureAxis.laneLabel("input (physical)", y: y + 13))
             for (i, entry) in e.inputs.enumerated() {
                 body += segment(scale, start: entry.phys, length: UInt64(entry.length), y: y, color: Self.inputColor,
@@ -46,7 +46,7 @@ struct MappingPicture {
         let dmaRanges = (e.expected + e.observed).map { ($0.address, UInt64($0.length)) }
             + e.relatedRanges.map { ($0.start, $0.length) }
         if !dmaRanges.isEmpty {
-            let scale = AddressScale.covering(dmaRanges, padding: 0.04, pixelStart: Self.plotStart, pixelEnd: Self.plotEnd)
+            let scale = BrokenAddressAxis(ranges: dmaRanges, pixelStart: Self.plotStart, pixelEnd: Self.plotEnd)
             let expectedY = y, observedY = y + 30, relatedY = y + 60
             if !e.expected.isEmpty {
                 body.append(PictureAxis.laneLabel("expected (model)", y: expectedY + 13))
@@ -102,10 +102,10 @@ struct MappingPicture {
         }
     }
 
-    private func segment(_ scale: AddressScale, start: UInt64, length: UInt64, y: Double, color: String, label: String,
+    private func segment(_ scale: BrokenAddressAxis, start: UInt64, length: UInt64, y: Double, color: String, label: String,
                          title: String, dashed: Bool = false, className: String? = nil) -> [SVGElement] {
         if length == 0 { return zeroLengthMarker(x: scale.x(start), y: y, title: title) }
-        let x0 = scale.clampedX(start), x1 = scale.clampedX(start &+ length)
+        let x0 = scale.x(start), x1 = scale.endX(start: start, length: length)
         let w = max(x1 - x0, 1.5)
         var extra: [(String, String)] = [("fill-opacity", dashed ? "0.55" : "0.9")]
         if dashed { extra.append(("stroke-dasharray", "3 2")) }
@@ -131,8 +131,8 @@ struct MappingPicture {
     }
 
     /// Dashed guide from the expected start down to the observed one, with an arrow along the shift.
-    private func shiftGuide(_ scale: AddressScale, from: UInt64, to: UInt64, top: Double, bottom: Double) -> [SVGElement] {
-        let xa = scale.clampedX(from), xb = scale.clampedX(to)
+    private func shiftGuide(_ scale: BrokenAddressAxis, from: UInt64, to: UInt64, top: Double, bottom: Double) -> [SVGElement] {
+        let xa = scale.x(from), xb = scale.x(to)
         var out: [SVGElement] = [.line(x1: xa, y1: top, x2: xa, y2: bottom + Self.laneHeight, stroke: Self.offendingColor,
                                        dash: "3 2")]
         if abs(xb - xa) >= 4 {
@@ -143,14 +143,14 @@ struct MappingPicture {
     }
 
     /// Red hatching over bytes shared by two observed segments, or by an observed segment and a related range.
-    private func overlapHatching(_ scale: AddressScale, observedY: Double, relatedY: Double) -> [SVGElement] {
+    private func overlapHatching(_ scale: BrokenAddressAxis, observedY: Double, relatedY: Double) -> [SVGElement] {
         let e = evidence
         let fill = "url(#\(pictureID)-hatch)"
         var out: [SVGElement] = []
         let observed = e.observed.filter { $0.length > 0 }.map { ($0.address, $0.address &+ UInt64($0.length)) }
         func hatch(_ lo: UInt64, _ hi: UInt64, y: Double) {
             guard out.count < 400 else { return }
-            let x0 = scale.clampedX(lo), x1 = scale.clampedX(hi)
+            let x0 = scale.x(lo), x1 = scale.endX(start: lo, length: hi - lo)
             out.append(.rect(x: x0, y: y - 3, width: max(x1 - x0, 2), height: Self.laneHeight + 6, fill: fill,
                              stroke: Self.offendingColor, className: "overlap",
                              title: "overlap \(ValueFormat.hex(lo))–\(ValueFormat.hex(hi)) (\(ValueFormat.bytes(hi - lo)))"))
