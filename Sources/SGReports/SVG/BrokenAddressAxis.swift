@@ -18,6 +18,7 @@ struct BrokenAddressAxis {
     let pixelStart: Double
     let pixelEnd: Double
     static let breakWidth = 18.0
+    static let maxPieces = 6
 
     init(ranges: [(UInt64, UInt64)], pixelStart: Double, pixelEnd: Double) {
         self.pixelStart = pixelStart
@@ -36,6 +37,15 @@ struct BrokenAddressAxis {
             clusters.append((start, end))
         }
         if clusters.isEmpty { clusters = [(0, 0x1000)] }
+        // At most `maxPieces`: close the smallest gaps first.
+        while clusters.count > Self.maxPieces {
+            var best = 0
+            for i in 1..<(clusters.count - 1) where clusters[i + 1].low - clusters[i].high < clusters[best + 1].low - clusters[best].high {
+                best = i
+            }
+            clusters[best].high = max(clusters[best].high, clusters[best + 1].high)
+            clusters.remove(at: best + 1)
+        }
         // Pad each cluster by 4 % of its span; share the pixels by span, at least 70 px each.
         let padded = clusters.map { c -> (UInt64, UInt64) in
             let pad = max((c.high - c.low) / 25, 1)

@@ -23,13 +23,18 @@ struct MappingPicture {
 
     var evidence: FindingEvidence { finding.evidence }
 
+    /// Offending indices that point into `observed` (others are ignored, never trusted).
+    var offendingIndices: [Int] {
+        evidence.offendingObserved.filter { $0 >= 0 && $0 < evidence.observed.count }
+    }
+
     /// Nil when the finding carries nothing to draw.
     func svg() -> SVGElement? {
         let e = evidence
         guard !e.inputs.isEmpty || !e.observed.isEmpty || !e.expected.isEmpty || !e.relatedRanges.isEmpty else { return nil }
         var body: [SVGElement] = []
         var y = 8.0
-        let offending = Set(e.offendingObserved)
+        let offending = Set(offendingIndices)
 
         if !e.inputs.isEmpty {
             let scale = BrokenAddressAxis(ranges: e.inputs.map { ($0.phys, UInt64($0.length)) },
@@ -64,7 +69,7 @@ struct MappingPicture {
                                 title: "observed \(j): \(ValueFormat.hex(s.address)) + \(ValueFormat.bytes(UInt64(s.length)))\(s.isBusAddress ? " (bus address)" : "")\(bad ? " — offending" : "")",
                                 className: bad ? "offending" : nil)
             }
-            for j in e.offendingObserved where j < e.observed.count {
+            for j in offendingIndices {
                 guard let exp = counterpart(of: j), exp.address != e.observed[j].address else { continue }
                 body += shiftGuide(scale, from: exp.address, to: e.observed[j].address, top: expectedY, bottom: observedY)
             }
@@ -81,7 +86,7 @@ struct MappingPicture {
             y = lanesBottom + 44
         }
 
-        for j in e.offendingObserved.prefix(3) where j < e.observed.count {
+        for j in offendingIndices.prefix(3) {
             guard let exp = counterpart(of: j), exp.address != e.observed[j].address else { continue }
             body += zoomPanel(expected: exp, observed: e.observed[j], index: j, top: y)
             y += 96
