@@ -3,7 +3,7 @@
 # page, on any JavaScript console message, or on any network request; save a screenshot.
 #
 # Reports checked: a sample report written from the test fixture (ReportsTests), a large
-# synthetic one, and every reports/*/report.html that `sgreplay analyze` left behind.
+# synthetic one, one whose trace text is hostile markup, and every reports/*/report.html that `sgreplay analyze` left behind.
 # Chromium: installed with apt-get when missing and running as root; otherwise skipped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,7 +31,7 @@ rm -rf "$OUT" && mkdir -p "$OUT"
 SGREPLAY_SAMPLE_REPORT_DIR="$PWD/$OUT/sample" swift test --skip-build --filter 'DeterminismTests/sampleReport' >"$OUT/sample.log" 2>&1 \
   || { cat "$OUT/sample.log"; echo "check-html: FAIL: could not write the sample report"; exit 1; }
 
-reports=("$OUT/sample/report.html" "$OUT/sample/large/report.html")
+reports=("$OUT/sample/report.html" "$OUT/sample/large/report.html" "$OUT/sample/hostile/report.html")
 for r in reports/*/report.html; do [ -e "$r" ] && reports+=("$r"); done
 
 FLAGS=(--headless --no-sandbox --disable-gpu --hide-scrollbars --no-first-run --disable-background-networking

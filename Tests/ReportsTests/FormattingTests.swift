@@ -81,6 +81,18 @@ struct FormattingTests {
         #expect(html.contains("id=\"F2\""))
     }
 
+    @Test("--format lists parse; unknown names are named in the error")
+    func formatList() throws {
+        #expect(try ReportFormat.parseList("html, CSV,sarif") == [.html, .csv, .sarif])
+        #expect(try ReportFormat.parseList("") == [])
+        #expect(throws: ReportFormat.UnknownFormat.self) { try ReportFormat.parseList("html,pdf") }
+        do {
+            _ = try ReportFormat.parseList("pdf")
+        } catch {
+            #expect("\(error)".contains("'pdf'"))
+        }
+    }
+
     @Test("an empty result still gives every file")
     func emptyResult() throws {
         let result = AnalysisResult(traces: [], input: InputAccounting(), kernel: .current, model: "reference 6.18",
