@@ -23,6 +23,8 @@ public struct InputAccounting: Sendable, Equatable, Codable {
     public var damaged: Bool = false
     /// Human-readable damage messages (`file: xz stream truncated after N bytes`).
     public var damage: [String] = []
+    /// Other facts about the input worth stating (`file: ring buffer overwrote N events`).
+    public var notes: [String] = []
     public var malformedLines: [MalformedLine] = []
 
     public init() {}
@@ -40,6 +42,7 @@ public struct InputAccounting: Sendable, Equatable, Codable {
         lostMarkers += other.lostMarkers
         damaged = damaged || other.damaged
         damage += other.damage
+        notes += other.notes
         malformedLines += other.malformedLines.prefix(max(0, 1000 - malformedLines.count))
     }
 

@@ -15,9 +15,22 @@ public struct TraceReader: Sendable {
 
     /// Streams every record of every input, in file order, to `body`.
     /// - Throws: ``IngestError/unreadable(path:reason:)`` when an input cannot be
-    ///   opened (before any record of it is delivered).
+    ///   opened (before any record of it is delivered). Named files are all
+    ///   checked before the first record of the run is delivered.
     public func read(_ body: (TraceRecord) throws -> Void) throws -> InputAccounting {
-        throw IngestError.notImplemented("trace reading")
+        for path in inputs where path != "-" {
+            _ = try OpenedInput.open(path)
+        }
+        var total = InputAccounting()
+        var decoder = PayloadDecoder()
+        for (index, path) in inputs.enumerated() {
+            let opened = try OpenedInput.open(path)
+            var file = FileIngest(path: path, fileIndex: index,
+                                  malformedRoom: max(0, FileIngest.malformedListLimit - total.malformedLines.count))
+            try file.run(opened, decoder: &decoder, body)
+            total.merge(file.accounting)
+        }
+        return total
     }
 }
 

@@ -7,17 +7,27 @@ public struct MapContext: Sendable, Hashable {
     /// Observed swiotlb bounce addresses by input entry index (dma-direct and
     /// the dma-iommu per-entry path); an entry that must bounce and has none
     /// gets the lowest slot of the pool that satisfies the alignment rules.
+    /// These are *physical* bounce-buffer addresses (what
+    /// `swiotlb_tbl_map_single` returns); dma-direct outputs them translated
+    /// by the device's DMA range offset (identical when the offset is 0).
     public var bounceAddresses: [Int: UInt64]
     /// P2PDMA provider windows (which pages are P2P, and their bus offsets).
     public var p2pWindows: [P2PWindow]
     /// swiotlb pool, when known.
     public var swiotlbPool: SwiotlbPool?
+    /// dma-iommu entry-by-entry path: observed IOVA allocation base per entry
+    /// (each entry has its own allocation). Entry 0 falls back to ``iovaBase``.
+    public var perEntryIOVABases: [Int: UInt64]
 
-    public init(iovaBase: UInt64? = nil, bounceAddresses: [Int: UInt64] = [:], p2pWindows: [P2PWindow] = [], swiotlbPool: SwiotlbPool? = nil) {
+    public init(
+        iovaBase: UInt64? = nil, bounceAddresses: [Int: UInt64] = [:], p2pWindows: [P2PWindow] = [], swiotlbPool: SwiotlbPool? = nil,
+        perEntryIOVABases: [Int: UInt64] = [:]
+    ) {
         self.iovaBase = iovaBase
         self.bounceAddresses = bounceAddresses
         self.p2pWindows = p2pWindows
         self.swiotlbPool = swiotlbPool
+        self.perEntryIOVABases = perEntryIOVABases
     }
 }
 

@@ -1,12 +1,12 @@
 import ArgumentParser
+import SGModel
 
-/// `sgreplay models` (see CONTRACTS.md).
+/// `sgreplay models` (see CONTRACTS.md): the reference and candidate mapper models, one line each.
 struct ModelsCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "models", abstract: "Models (not available yet).")
-
-    @Argument(parsing: .allUnrecognized) var rest: [String] = []
+    static let configuration = CommandConfiguration(
+        commandName: "models", abstract: "List the reference and candidate mapper models (for --candidate).")
 
     func run() throws {
-        throw notYetAvailable("'models'")
+        for line in ModelCatalog.listing() { print(line) }
     }
 }

@@ -8,7 +8,7 @@ struct SGReplayCommand: ParsableCommand {
         abstract: "Replay Linux DMA-mapping traces through a model of the kernel's mappers and flag mapping bugs.",
         subcommands: [
             AnalyzeCommand.self, AuditCommand.self, DevicesCommand.self,
-            SymbolizeCommand.self, ModelsCommand.self, GenerateCommand.self,
+            SymbolizeCommand.self, ModelsCommand.self, GenerateCommand.self, IngestCommand.self,
         ]
     )
 

@@ -1,0 +1,154 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A borrowed run of bytes inside a line buffer: no copy, no `String`.
+///
+/// Valid only while the buffer it points into is alive (one line's lifetime).
+struct ByteSpan {
+    let base: UnsafePointer<UInt8>
+    let count: Int
+
+    init(_ base: UnsafePointer<UInt8>, _ count: Int) {
+        self.base = base
+        self.count = count
+    }
+
+    var isEmpty: Bool { count == 0 }
+
+    subscript(i: Int) -> UInt8 { base[i] }
+
+    /// Bytes `from..<to`.
+    func slice(_ from: Int, _ to: Int) -> ByteSpan { ByteSpan(base + from, to - from) }
+
+    /// Bytes from `from` to the end.
+    func suffix(from: Int) -> ByteSpan { ByteSpan(base + from, count - from) }
+
+    /// Index of the first `byte` at or after `from` (memchr).
+    func index(of byte: UInt8, from: Int = 0) -> Int? {
+        guard from < count, let p = memchr(base + from, Int32(byte), count - from) else { return nil }
+        return UnsafeRawPointer(p) - UnsafeRawPointer(base)
+    }
+
+    /// Index of the last `byte` before `before`.
+    func lastIndex(of byte: UInt8, before: Int? = nil) -> Int? {
+        var i = (before ?? count) - 1
+        while i >= 0 {
+            if base[i] == byte { return i }
+            i -= 1
+        }
+        return nil
+    }
+
+    /// Index of the first occurrence of `needle` at or after `from`.
+    func index(of needle: StaticString, from: Int = 0) -> Int? {
+        let n = needle.utf8CodeUnitCount
+        guard n > 0 else { return from }
+        let first = needle.utf8Start[0]
+        var i = from
+        while let j = index(of: first, from: i) {
+            if j + n > count { return nil }
+            if memcmp(base + j, needle.utf8Start, n) == 0 { return j }
+            i = j + 1
+        }
+        return nil
+    }
+
+    /// The span without leading and trailing spaces (and tabs).
+    func trimmed() -> ByteSpan {
+        var s = 0, e = count
+        while s < e, base[s] == 0x20 || base[s] == 0x09 { s += 1 }
+        while e > s, base[e - 1] == 0x20 || base[e - 1] == 0x09 { e -= 1 }
+        return slice(s, e)
+    }
+
+    /// First index at or after `from` that is not a space.
+    func skipSpaces(from: Int) -> Int {
+        var i = from
+        while i < count, base[i] == 0x20 { i += 1 }
+        return i
+    }
+
+    /// First index at or after `from` that is a space (or the end).
+    func tokenEnd(from: Int) -> Int {
+        var i = from
+        while i < count, base[i] != 0x20 { i += 1 }
+        return i
+    }
+
+    func hasPrefix(_ s: StaticString) -> Bool {
+        let n = s.utf8CodeUnitCount
+        return n <= count && memcmp(base, s.utf8Start, n) == 0
+    }
+
+    func hasSuffix(_ s: StaticString) -> Bool {
+        let n = s.utf8CodeUnitCount
+        return n <= count && memcmp(base + count - n, s.utf8Start, n) == 0
+    }
+
+    func equals(_ s: StaticString) -> Bool {
+        s.utf8CodeUnitCount == count && memcmp(base, s.utf8Start, count) == 0
+    }
+
+    /// True when every byte is an ASCII digit (and there is at least one).
+    var isDigits: Bool {
+        guard count > 0 else { return false }
+        for i in 0..<count where base[i] &- 0x30 > 9 { return false }
+        return true
+    }
+
+    /// The bytes as a `String` (invalid UTF-8 repaired).
+    var string: String { String(decoding: UnsafeBufferPointer(start: base, count: count), as: UTF8.self) }
+
+    /// Hexadecimal with or without `0x`; nil when empty, not hex or over 64 bits.
+    func hex() -> UInt64? {
+        var i = 0
+        if count >= 2, base[0] == 0x30, base[1] | 0x20 == 0x78 { i = 2 }
+        guard i < count, count - i <= 16 else { return nil }
+        var v: UInt64 = 0
+        while i < count {
+            let c = base[i]
+            let d: UInt8
+            if c &- 0x30 <= 9 { d = c &- 0x30 }
+            else if c | 0x20 >= 0x61 && c | 0x20 <= 0x66 { d = (c | 0x20) - 0x61 + 10 }
+            else { return nil }
+            v = v << 4 | UInt64(d)
+            i += 1
+        }
+        return v
+    }
+
+    /// Unsigned decimal; nil when empty, not decimal or over 64 bits.
+    func decimal() -> UInt64? {
+        guard count > 0, count <= 20 else { return nil }
+        var v: UInt64 = 0
+        for i in 0..<count {
+            let d = base[i] &- 0x30
+            guard d <= 9 else { return nil }
+            let (m, o1) = v.multipliedReportingOverflow(by: 10)
+            let (a, o2) = m.addingReportingOverflow(UInt64(d))
+            if o1 || o2 { return nil }
+            v = a
+        }
+        return v
+    }
+
+    /// Signed decimal (`-5`), or `0x` hex.
+    func signedDecimal() -> Int64? {
+        if count > 0, base[0] == 0x2D {
+            guard let m = suffix(from: 1).decimal(), m <= UInt64(Int64.max) + 1 else { return nil }
+            return m == UInt64(Int64.max) + 1 ? Int64.min : -Int64(m)
+        }
+        if hasPrefix("0x") { return hex().map { Int64(bitPattern: $0) } }
+        guard let v = decimal(), v <= UInt64(Int64.max) else { return nil }
+        return Int64(v)
+    }
+
+    /// A number: `0x…` is always hex; otherwise hex when `hexDefault`, else decimal.
+    func number(hexDefault: Bool) -> UInt64? {
+        if count >= 2, base[0] == 0x30, base[1] | 0x20 == 0x78 { return hex() }
+        return hexDefault ? hex() : decimal()
+    }
+}

@@ -1,0 +1,59 @@
+import SGModel
+import SGSymbols
+
+/// What one analysis run is given: the traces, the topology (already loaded),
+/// the candidate model to diff against, a symbolizer and a kernel override.
+public struct AnalyzerOptions: Sendable {
+    /// Trace paths in order (`-` = standard input).
+    public var traces: [String]
+    public var topology: Topology
+    /// Candidate model id (`sgreplay models`) for differential replay.
+    public var candidate: String?
+    /// Resolves raw stack addresses to `function+off` and `file:line`.
+    public var symbolizer: (any AddressSymbolizer)?
+    /// Overrides the topology's `kernel.release`.
+    public var kernelRelease: KernelRelease?
+    /// How many retired mappings are remembered for double-unmap / sync / fault matching.
+    public var retiredCapacity: Int
+
+    public init(traces: [String], topology: Topology = Topology(), candidate: String? = nil, symbolizer: (any AddressSymbolizer)? = nil, kernelRelease: KernelRelease? = nil, retiredCapacity: Int = 16384) {
+        self.traces = traces
+        self.topology = topology
+        self.candidate = candidate
+        self.symbolizer = symbolizer
+        self.kernelRelease = kernelRelease
+        self.retiredCapacity = retiredCapacity
+    }
+}
+
+/// Why an analysis could not start.
+public enum AnalyzerError: Error, Sendable, Equatable, CustomStringConvertible {
+    case unknownCandidate(String, available: [String])
+
+    public var description: String {
+        switch self {
+        case .unknownCandidate(let id, let available):
+            return "unknown candidate model '\(id)' (available: \(available.joined(separator: ", ")))"
+        }
+    }
+}
+
+/// The kernel era the replay models, and why.
+public struct KernelChoice: Sendable, Hashable {
+    public var release: KernelRelease
+    public var reason: String
+
+    /// `--kernel` override, else topology `kernel.release`, else current upstream.
+    public init(override: KernelRelease?, topology: Topology) {
+        if let override {
+            release = override
+            reason = "kernel release \(override) given on the command line"
+        } else if let t = topology.kernelRelease {
+            release = t
+            reason = "kernel release \(t) from the topology file (kernel.release)"
+        } else {
+            release = .current
+            reason = "no kernel release given: default is current upstream \(KernelRelease.current)"
+        }
+    }
+}

@@ -1,0 +1,382 @@
+import SGIngest
+import SGModel
+import SGSymbols
+
+/// The replay state machine behind ``Analyzer``: consumes records in trace
+/// order, keeps the live state (trackers, pending `iommu:map` runs, holes)
+/// and collects findings and mapping rows.
+struct AnalyzerReplay {
+    /// CPU and task: the key that ties `iommu:map` / `swiotlb_bounced` / `iommu:unmap` to their dma event.
+    struct Task: Hashable {
+        var cpu: Int32
+        var pid: Int32
+    }
+
+    /// The last dma-level unmap of a task (to attribute the `iommu:unmap` that follows it).
+    struct LastUnmap {
+        var device: String
+        var reportedDouble: Bool
+        var sequence: Int
+    }
+
+    let files: [String]
+    let topology: Topology
+    let release: KernelRelease
+    let reference: (any SGMapperModel)?
+    let candidate: (any SGMapperModel)?
+    let symbolizer: (any AddressSymbolizer)?
+    let reconstructor: ListReconstructor
+
+    var inference: DeviceInference
+    var tracker: MappingTracker
+    var hazards = HazardTracker()
+    var pendingRuns: [Task: [IOMMUMapEvent]] = [:]
+    var pendingBounced: [Task: Set<UInt64>] = [:]
+    var lastUnmap: [Task: LastUnmap] = [:]
+    var pendingIOMMUUnmap: [Task: (IOMMUUnmapEvent, EventReference)] = [:]
+    /// Sequence of the group add / domain attach per device (the trace covers its history from there).
+    var coverage: [String: Int] = [:]
+    var translatedDevices: Set<String> = []
+    var seenDevices: Set<String> = []
+    var findings: [Finding] = []
+    var mappings: [MappingRecord] = []
+    var suppressed = 0
+    var downgraded = 0
+    var sequence = 0
+    var lastTime: Double = 0
+
+    init(files: [String], options: AnalyzerOptions, release: KernelRelease, reference: (any SGMapperModel)?, candidate: (any SGMapperModel)?) {
+        self.files = files
+        self.topology = options.topology
+        self.release = release
+        self.reference = reference
+        self.candidate = candidate
+        self.symbolizer = options.symbolizer
+        var recon = ListReconstructor(topology: options.topology)
+        recon.release = release
+        self.reconstructor = recon
+        self.inference = DeviceInference(topology: options.topology)
+        self.tracker = MappingTracker(retiredCapacity: options.retiredCapacity)
+    }
+
+    // MARK: - Records
+
+    mutating func consume(_ record: TraceRecord) {
+        sequence += 1
+        switch record.kind {
+        case .lost(let cpu, _):
+            hazards.recordHole(at: sequence, cpu: cpu)
+        case .bufferStarted(let cpu):
+            hazards.recordHole(at: sequence, cpu: cpu)
+        case .event(let event):
+            inference.observe(event)
+            let ref = reference(for: record, event)
+            lastTime = ref.time
+            if let d = event.payload.device { seenDevices.insert(d) }
+            dispatch(event, ref)
+        }
+    }
+
+    private func reference(for record: TraceRecord, _ event: TraceEvent) -> EventReference {
+        let c = event.context
+        let time = c.isCounterClock ? Double(c.timestamp) : Double(c.timestamp) / 1e9
+        let site = event.stack.isEmpty ? ("", "") : CallSite.resolve(event.stack, symbolizer: symbolizer)
+        let file = record.fileIndex < files.count ? files[record.fileIndex] : "-"
+        return EventReference(fileIndex: record.fileIndex, file: file, line: record.line, time: time, cpu: c.cpu, pid: c.pid, sequence: sequence, event: Self.name(of: event.payload), symbol: site.0, source: site.1)
+    }
+
+    private mutating func dispatch(_ event: TraceEvent, _ ref: EventReference) {
+        let task = Task(cpu: ref.cpu, pid: ref.pid)
+        switch event.payload {
+        case .iommuMap(let e):
+            pendingRuns[task, default: []].append(e)
+        case .swiotlbBounced(let e):
+            pendingBounced[task, default: []].insert(e.originalAddress)
+        case .mapSG(let e):
+            mapSG(e, ref, task: task)
+        case .mapSGError(let e):
+            pendingRuns[task] = nil
+            findings.append(MapErrorCheck.inspect(e, at: ref))
+        case .mapSingle(let e):
+            mapSingle(e, ref, task: task)
+        case .unmapSG(let e):
+            unmapSG(e, ref, task: task)
+        case .unmapSingle(let e):
+            unmapSingle(e, ref, task: task)
+        case .syncSingle(let e):
+            sync(device: e.device, direction: e.direction, range: ClosedOpenRange(start: e.dmaAddress, end: e.dmaAddress &+ max(e.size, 1)), sg: nil, ref)
+        case .syncSG(let e):
+            let slots = zip(e.dmaAddresses, e.dmaLengths).filter { $0.0 != dmaMappingError && $0.1 != 0 }
+            guard let first = slots.first else { return }
+            sync(device: e.device, direction: e.direction, range: ClosedOpenRange(start: first.0, end: first.0 &+ UInt64(first.1)), sg: e, ref)
+        case .alloc(let e):
+            alloc(e, ref, task: task)
+        case .iommuUnmap(let e):
+            iommuUnmap(e, ref, task: task)
+        case .iommuFault(let e):
+            fault(e, ref)
+        case .iommuAttach(let device, let attach):
+            if attach { coverage[device] = ref.sequence }
+        case .iommuGroup(_, let device, let add):
+            if add { coverage[device] = ref.sequence }
+        }
+    }
+
+    // MARK: - Devices
+
+    /// The device as known now, which parameters the topology gave, and its domain key.
+    func device(_ name: String) -> (DeviceProperties, KnownParameters, String, DeviceRecord) {
+        var record = inference.record(for: name)
+        let overrides = topology.devices[name]
+        var props = record.properties
+        if let page = topology.pageSize { props.pageSize = page }
+        overrides?.apply(to: &props)
+        props.name = name
+        record.properties = props
+        if overrides != nil { record.source = .topology }
+        let group = overrides?.iommuGroup ?? record.iommuGroup
+        record.iommuGroup = group
+        let domain = group.map { "group:\($0)" } ?? "device:\(name)"
+        return (props, KnownParameters(overrides, topology: topology), domain, record)
+    }
+
+    /// Covered: the device's group add / attach is in the trace with no hole since.
+    func covered(_ device: String) -> Bool {
+        guard let start = coverage[device] else { return false }
+        return !hazards.holeAfter(start)
+    }
+
+    // MARK: - Maps
+
+    private mutating func mapSG(_ e: MapSGEvent, _ ref: EventReference, task: Task) {
+        let runs = pendingRuns.removeValue(forKey: task) ?? []
+        let bounced = pendingBounced.removeValue(forKey: task) ?? []
+        lastUnmap[task] = nil
+        let observation = observe(e, ref, runs: runs, bounced: bounced, single: false)
+        var eventFindings = MapChecks.run(observation.0, tracker: tracker, hazards: hazards, domain: observation.1, single: false, downgraded: &downgraded)
+        if let candidate {
+            eventFindings += DifferentialReplay(candidate: candidate, reference: reference, release: release).compare(observation.0)
+        }
+        findings += eventFindings
+        track(observation.0, domain: observation.1, kind: .scatterGather, size: 0)
+    }
+
+    private mutating func mapSingle(_ e: MapSingleEvent, _ ref: EventReference, task: Task) {
+        let runs = pendingRuns.removeValue(forKey: task) ?? []
+        let bounced = pendingBounced.removeValue(forKey: task) ?? []
+        if let f = MapErrorCheck.inspect(e, at: ref) {
+            findings.append(f)
+            return
+        }
+        let length = UInt32(clamping: e.size)
+        let asList = MapSGEvent(device: e.device, direction: e.direction, physAddresses: [e.physAddress], dmaAddresses: [e.dmaAddress], dmaLengths: [length], attributes: e.attributes)
+        let observation = observe(asList, ref, runs: runs, bounced: bounced, single: true)
+        findings += MapChecks.run(observation.0, tracker: tracker, hazards: hazards, domain: observation.1, single: true, downgraded: &downgraded)
+        track(observation.0, domain: observation.1, kind: .single, size: e.size)
+    }
+
+    private mutating func observe(_ e: MapSGEvent, _ ref: EventReference, runs: [IOMMUMapEvent], bounced: Set<UInt64>, single: Bool) -> (MapObservation, String) {
+        var (props, known, domain, _) = device(e.device)
+        if !runs.isEmpty { translatedDevices.insert(e.device) }
+        let translated = props.iommu.isTranslated || (!known.iommu && translatedDevices.contains(e.device))
+        if translated && !props.iommu.isTranslated { props.iommu = .dma }
+        var reconstruction: Reconstruction
+        if single {
+            reconstruction = Reconstruction(inputs: [ScatterEntry(phys: e.physAddresses[0], length: e.dmaLengths[0], pageSize: props.pageSize)], exact: true)
+        } else {
+            reconstruction = reconstructor.reconstruct(e, device: props, iommuRuns: runs)
+        }
+        var observation = MapObservation(reference: ref, event: e, device: props, known: known, translated: translated, iommuRuns: runs, bouncedPhys: bounced, windows: topology.p2pWindows, pool: topology.swiotlbPool, release: release, reconstruction: reconstruction, isSingle: single)
+        if !single, let reference, reconstruction.exact, !e.truncated, known.modelParameters {
+            observation.expected = reference.mapSG(reconstruction.inputs, device: props, release: release, context: observation.modelContext)
+        }
+        return (observation, domain)
+    }
+
+    private mutating func track(_ o: MapObservation, domain: String, kind: TrackedMapping.Kind, size: UInt64) {
+        let e = o.event
+        let outputs = o.outputs
+        let record = MappingRecord(mapFile: o.reference.file, mapLine: o.reference.line, device: e.device, direction: e.direction.description, nents: e.fullNents, ents: e.fullEnts, firstDMA: e.dmaAddresses.first ?? 0, totalLength: e.dmaLengths.reduce(UInt64(0)) { $0 + UInt64($1) }, timeMap: o.reference.time, exact: o.reconstruction?.exact ?? false, inputs: o.reconstruction?.inputs ?? [], outputs: outputs)
+        mappings.append(record)
+        var bus: [ClosedOpenRange] = [], bounce: [ClosedOpenRange] = []
+        for j in 0..<o.outputCount where e.dmaLengths[j] > 0 {
+            switch o.roles[j] {
+            case .bus: bus.append(o.byteRange(j))
+            case .bounce: bounce.append(o.byteRange(j))
+            default: break
+            }
+        }
+        let mapping = TrackedMapping(id: tracker.allocateID(), kind: kind, device: e.device, domain: domain, direction: e.direction, phys: e.physAddresses, nents: e.fullNents, ents: e.fullEnts, outputs: outputs, size: kind == .scatterGather ? record.totalLength : size, translated: o.translated, iovaSpan: o.iovaSpan, busRanges: bus, bounceRanges: bounce, truncated: e.truncated, map: o.reference, recordIndex: mappings.count - 1)
+        tracker.insert(mapping)
+    }
+
+    private mutating func alloc(_ e: AllocEvent, _ ref: EventReference, task: Task) {
+        pendingRuns[task] = nil
+        switch e.kind {
+        case .alloc, .allocPages, .allocSGT:
+            guard e.dmaAddress != 0 else { return }
+            let (props, known, domain, _) = device(e.device)
+            let translated = props.iommu.isTranslated || (!known.iommu && translatedDevices.contains(e.device))
+            let g = max(1, props.iovaGranule)
+            let span = translated ? ClosedOpenRange(start: e.dmaAddress & ~(g - 1), end: alignUp(e.dmaAddress &+ e.size, g)) : nil
+            let mapping = TrackedMapping(id: tracker.allocateID(), kind: .coherent, device: e.device, domain: domain, direction: e.direction ?? .bidirectional, phys: e.physAddresses.isEmpty ? [e.physAddress ?? 0] : e.physAddresses, nents: 1, ents: 1, outputs: [DMASegment(address: e.dmaAddress, length: UInt32(clamping: e.size))], size: e.size, translated: translated, iovaSpan: span, busRanges: [], bounceRanges: [], truncated: false, map: ref, recordIndex: -1)
+            tracker.insert(mapping)
+        case .free, .freePages, .freeSGT:
+            if let m = tracker.matchSingle(device: e.device, address: e.dmaAddress, size: e.size, direction: e.direction ?? .bidirectional, coherent: true) {
+                tracker.retire(m.id, at: ref)
+            } else if let m = tracker.retiredSingle(device: e.device, address: e.dmaAddress, coherent: true) {
+                let (f, down) = DoubleUnmapCheck.inspect(device: e.device, retired: m, at: ref, hazards: hazards)
+                findings.append(f)
+                if down { downgraded += 1 }
+            } else {
+                unknownUnmap(device: e.device, what: "\(e.kind.rawValue) of \(hex(e.dmaAddress)) size \(e.size)", ref: ref, invalid: false)
+            }
+        case .allocSGTError:
+            return
+        }
+    }
+
+    // MARK: - Unmaps
+
+    private mutating func unmapSG(_ e: UnmapSGEvent, _ ref: EventReference, task: Task) {
+        pendingRuns[task] = nil
+        let (match, ambiguous) = tracker.matchSG(device: e.device, phys: e.physAddresses, direction: e.direction)
+        var reportedDouble = false
+        switch match {
+        case .exact(let id), .prefix(let id), .extended(let id):
+            guard let m = tracker.live[id] else { break }
+            if case .exact = match {} else {
+                findings.append(UnmapNentsMismatchCheck.inspect(e, mapping: m, at: ref, ambiguous: ambiguous))
+            }
+            if let f = UnmapDirMismatchCheck.inspect(device: e.device, direction: e.direction, mapping: m, at: ref, ambiguous: ambiguous) { findings.append(f) }
+            retire(id, ref)
+        case .none:
+            if let m = tracker.retiredSG(device: e.device, phys: e.physAddresses) {
+                let (f, down) = DoubleUnmapCheck.inspect(device: e.device, retired: m, at: ref, hazards: hazards)
+                findings.append(f)
+                if down { downgraded += 1 }
+                reportedDouble = true
+            } else {
+                let list = e.physAddresses.count > 4 ? hexList(e.physAddresses.prefix(4)) + "… (\(e.physAddresses.count) entries)" : hexList(e.physAddresses)
+                unknownUnmap(device: e.device, what: "dma_unmap_sg of phys_addrs=\(list) \(e.direction)", ref: ref, invalid: false)
+            }
+        }
+        lastUnmap[task] = LastUnmap(device: e.device, reportedDouble: reportedDouble, sequence: ref.sequence)
+    }
+
+    private mutating func unmapSingle(_ e: UnmapSingleEvent, _ ref: EventReference, task: Task) {
+        pendingRuns[task] = nil
+        var reportedDouble = false
+        if e.dmaAddress == dmaMappingError {
+            unknownUnmap(device: e.device, what: "dma_unmap_\(e.api.rawValue) of DMA_MAPPING_ERROR", ref: ref, invalid: true)
+        } else if let m = tracker.matchSingle(device: e.device, address: e.dmaAddress, size: e.size, direction: e.direction) {
+            if let f = UnmapSizeMismatchCheck.inspect(e, mapping: m, at: ref) { findings.append(f) }
+            if let f = UnmapDirMismatchCheck.inspect(device: e.device, direction: e.direction, mapping: m, at: ref, ambiguous: false) { findings.append(f) }
+            retire(m.id, ref)
+        } else if let m = tracker.retiredSingle(device: e.device, address: e.dmaAddress) {
+            let (f, down) = DoubleUnmapCheck.inspect(device: e.device, retired: m, at: ref, hazards: hazards)
+            findings.append(f)
+            if down { downgraded += 1 }
+            reportedDouble = true
+        } else {
+            unknownUnmap(device: e.device, what: "dma_unmap_\(e.api.rawValue) of \(hex(e.dmaAddress)) size \(e.size) \(e.direction)", ref: ref, invalid: false)
+        }
+        // dma_unmap_phys: the iommu:unmap came first on this task.
+        if let (u, uref) = pendingIOMMUUnmap.removeValue(forKey: task), !reportedDouble {
+            findings.append(DoubleUnmapCheck.inspect(u, device: e.device, at: uref))
+        }
+    }
+
+    private mutating func retire(_ id: Int, _ ref: EventReference) {
+        guard let m = tracker.retire(id, at: ref) else { return }
+        if m.recordIndex >= 0, m.recordIndex < mappings.count {
+            mappings[m.recordIndex].unmapLine = ref.line
+            mappings[m.recordIndex].timeUnmap = ref.time
+        }
+        if let f = LeakCheck.inspectZeroLengthHead(m) { findings.append(f) }
+    }
+
+    private mutating func unknownUnmap(device: String, what: String, ref: EventReference, invalid: Bool) {
+        let isCovered = covered(device)
+        if !invalid && !isCovered && hazards.anyHole {
+            suppressed += 1
+            return
+        }
+        findings.append(UnmapUnknownCheck.inspect(device: device, what: what, at: ref, covered: isCovered, invalidAddress: invalid))
+    }
+
+    private mutating func iommuUnmap(_ e: IOMMUUnmapEvent, _ ref: EventReference, task: Task) {
+        guard e.unmappedSize < e.size else { return }
+        if let last = lastUnmap[task] {
+            lastUnmap[task] = nil
+            if !last.reportedDouble { findings.append(DoubleUnmapCheck.inspect(e, device: last.device, at: ref)) }
+        } else {
+            pendingIOMMUUnmap[task] = (e, ref)
+        }
+    }
+
+    // MARK: - Syncs and faults
+
+    private mutating func sync(device: String, direction: DMADirection, range: ClosedOpenRange, sg: SyncSGEvent?, _ ref: EventReference) {
+        let live = tracker.liveContaining(device: device, start: range.start, end: range.end)
+        if let m = live.first(where: { sg == nil || $0.kind == .scatterGather }) ?? live.first {
+            if let f = SyncDirMismatchCheck.inspect(device: device, direction: direction, mapping: m, at: ref) { findings.append(f) }
+            if let sg, m.kind == .scatterGather, let f = SyncNentsMismatchCheck.inspect(sg, mapping: m, at: ref) { findings.append(f) }
+            return
+        }
+        let retired = tracker.retiredContaining(device: device, start: range.start, end: range.end)
+        let (f, sup, down) = SyncUnmappedCheck.inspect(device: device, range: range, retired: retired, at: ref, hazards: hazards, covered: covered(device))
+        if let f { findings.append(f) }
+        if sup { suppressed += 1 }
+        if down { downgraded += 1 }
+    }
+
+    private mutating func fault(_ e: IOMMUFaultEvent, _ ref: EventReference) {
+        let (_, _, domain, _) = device(e.device)
+        let live = tracker.liveIOVA(domain: domain, start: e.iova, end: e.iova &+ 1) + tracker.liveContaining(device: e.device, start: e.iova, end: e.iova &+ 1)
+        let retired = live.isEmpty ? tracker.retiredIOVA(domain: domain, device: e.device, address: e.iova) : nil
+        let (f, down) = FaultAfterUnmapCheck.inspect(e, live: live, retired: retired, at: ref, hazards: hazards)
+        if let f { findings.append(f) }
+        if down { downgraded += 1 }
+    }
+
+    // MARK: - End
+
+    /// Leaks, pending anomalies, ids and the device list.
+    mutating func finish() -> (findings: [Finding], mappings: [MappingRecord], devices: [DeviceRecord]) {
+        for m in tracker.liveInMapOrder where m.kind != .coherent {
+            if let f = LeakCheck.inspect(m, endTime: lastTime, hazards: hazards) { findings.append(f) } else { suppressed += 1 }
+        }
+        for (_, (u, uref)) in pendingIOMMUUnmap.sorted(by: { $0.value.1.sequence < $1.value.1.sequence }) {
+            findings.append(DoubleUnmapCheck.inspect(u, device: "", at: uref))
+        }
+        pendingIOMMUUnmap = [:]
+        let order = Dictionary(files.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
+        let rank = { (f: Finding) in order[f.file] ?? order.count }
+        findings.sort { (rank($0), $0.line, $0.kind.rawValue, $0.source, $0.detail) < (rank($1), $1.line, $1.kind.rawValue, $1.source, $1.detail) }
+        for i in findings.indices { findings[i].id = String(format: "F%06d", i + 1) }
+        var names = seenDevices.union(topology.devices.keys)
+        for r in inference.allRecords { names.insert(r.properties.name) }
+        let devices = names.sorted().map { device($0).3 }
+        return (findings, mappings, devices)
+    }
+
+    static func name(of payload: EventPayload) -> String {
+        switch payload {
+        case .mapSG: return "dma_map_sg"
+        case .mapSGError: return "dma_map_sg_err"
+        case .unmapSG: return "dma_unmap_sg"
+        case .mapSingle(let e): return "dma_map_\(e.api.rawValue)"
+        case .unmapSingle(let e): return "dma_unmap_\(e.api.rawValue)"
+        case .syncSingle(let e): return e.forDevice ? "dma_sync_single_for_device" : "dma_sync_single_for_cpu"
+        case .syncSG(let e): return e.forDevice ? "dma_sync_sg_for_device" : "dma_sync_sg_for_cpu"
+        case .alloc(let e): return e.kind.rawValue
+        case .iommuMap: return "map"
+        case .iommuUnmap: return "unmap"
+        case .iommuFault: return "io_page_fault"
+        case .iommuAttach(_, let attach): return attach ? "attach_device_to_domain" : "detach_device_from_domain"
+        case .iommuGroup(_, _, let add): return add ? "add_device_to_group" : "remove_device_from_group"
+        case .swiotlbBounced: return "swiotlb_bounced"
+        }
+    }
+}

@@ -1,0 +1,81 @@
+import Foundation
+import SGIngest
+import SGModel
+import Testing
+@testable import SGReplay
+
+/// The Analyzer on the real Debian 6.1 capture: every `error` finding must be
+/// supported by the recorder's ground truth, and the driver's own I/O
+/// (`src: drv`) must give no error at all.
+@Suite struct AnalyzerRealTraceTests {
+    static let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let captureDir = repoRoot.appendingPathComponent("../shared/traces/real-6.1-iommu-lazy").standardizedFileURL
+
+    /// Truth of one event: its source, limits at that moment and full outputs.
+    struct Truth {
+        var source: String
+        var event: String
+        var maxSegmentSize: UInt64
+        var segmentBoundary: UInt64
+        var outputs: [(UInt64, UInt64)]
+    }
+
+    static func truth() throws -> [Int: Truth] {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["xz", "-dc", captureDir.appendingPathComponent("truth.jsonl.xz").path]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        var result: [Int: Truth] = [:]
+        for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {
+            guard let o = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], let index = o["trace_line"] as? Int else { continue }
+            let hexValue = { (key: String) in UInt64(((o[key] as? String) ?? "0x0").dropFirst(2), radix: 16) ?? 0 }
+            let outs = ((o["out"] as? [[String: Any]]) ?? []).map { e -> (UInt64, UInt64) in
+                let a = UInt64(((e["dma_addr"] as? String) ?? "0x0").dropFirst(2), radix: 16) ?? 0
+                let l = UInt64((e["dma_len"] as? Int) ?? 0)
+                return (a, l)
+            }
+            result[index] = Truth(source: o["src"] as? String ?? "", event: o["event"] as? String ?? "", maxSegmentSize: hexValue("max_seg_size"), segmentBoundary: hexValue("seg_boundary"), outputs: outs)
+        }
+        return result
+    }
+
+    /// Topology derived from the capture's topology.txt: kernel 6.1, both devices DMA-FQ with
+    /// granule 4096, no max_seg_size / seg_boundary (the synthetic batches change them).
+    @Test func everyErrorIsSupportedByTruth() throws {
+        let topology = try TopologyFile.load(path: Self.repoRoot.appendingPathComponent("traces/real-6.1-iommu-lazy.checks.topology.json").path)
+        let trace = Self.captureDir.appendingPathComponent("trace.txt.xz").path
+        let result = try Analyzer(AnalyzerOptions(traces: [trace], topology: topology)).run()
+        #expect(result.kernel == KernelRelease(6, 1, 0))
+        #expect(result.modelReason.contains("topology"))
+        #expect(result.input.reconciles)
+        #expect(result.mappings.count == 6757 + 14193)
+        #expect(result.mappings.allSatisfy { $0.unmapLine != nil } || result.findings.contains { $0.kind == .leak })
+
+        // Event line → index among event lines (the trace has only the 12 header lines besides events).
+        let header = 12
+        let truth = try Self.truth()
+        var byKind: [String: Int] = [:]
+        var supported = 0
+        for f in result.findings {
+            byKind["\(f.kind.rawValue)/\(f.severity.rawValue)", default: 0] += 1
+            guard f.severity == .error else { continue }
+            let t = try #require(truth[f.line - header], "no truth for line \(f.line)")
+            #expect(t.source != "drv", "error on driver I/O: \(f.kind.rawValue) line \(f.line): \(f.detail)")
+            switch f.kind {
+            case .maxSegmentSize:
+                if t.outputs.contains(where: { $0.1 > t.maxSegmentSize }) { supported += 1 }
+            case .segmentBoundary:
+                if t.outputs.contains(where: { $0.1 > 0 && (($0.0 ^ ($0.0 + $0.1 - 1)) & ~t.segmentBoundary) != 0 }) { supported += 1 }
+            default:
+                Issue.record("unexpected error kind on the real trace: \(f.kind.rawValue) line \(f.line): \(f.detail)")
+            }
+        }
+        let errors = result.findings.filter { $0.severity == .error }.count
+        #expect(supported == errors)
+        print("real-6.1 findings by kind/severity: \(byKind.sorted { $0.key < $1.key }); errors \(errors), truth-supported \(supported); suppressed \(result.suppressedByLostEvents), downgraded \(result.downgradedByLostEvents)")
+    }
+}
