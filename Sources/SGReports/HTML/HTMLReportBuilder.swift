@@ -39,7 +39,8 @@ struct HTMLReportBuilder {
             malformedMore: Self.nonZero(result.input.malformed - min(20, result.input.malformedLines.count)),
             devices: devices(),
             kinds: kindRows(perKind),
-            quietKinds: FindingKind.allCases.filter { perKind[$0] == nil }.map(\.rawValue).joined(separator: ", "),
+            quietKinds: Optional(FindingKind.allCases.filter { perKind[$0] == nil }.map(\.rawValue).joined(separator: ", "))
+                .flatMap { $0.isEmpty ? nil : $0 },
             sites: sites, sitesMore: Self.nonZero(sitesMore),
             findings: shownRows.map { row($0, pictured: pictured.contains($0.id)) },
             findingsShown: shownRows.count,
@@ -186,6 +187,7 @@ struct HTMLReportBuilder {
                     id: f.id, kind: f.kind.rawValue, severity: f.severity.rawValue, confidence: f.confidence.rawValue,
                     device: f.device, location: "\(f.file):\(f.line)", event: f.event, detail: f.detail,
                     expected: f.expected, observed: f.observed, symbol: f.symbol, source: f.source,
+                    hasCallSite: !f.symbol.isEmpty || !f.source.isEmpty,
                     svg: MappingPicture(finding: f, pictureID: "pic-" + Self.anchor(f.id)).svg()?.rendered ?? "")
             }
             guard !cards.isEmpty else { return nil }

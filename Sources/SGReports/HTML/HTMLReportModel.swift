@@ -24,7 +24,7 @@ struct HTMLReportModel {
     struct Card {
         var id: String; var kind: String; var severity: String; var confidence: String; var device: String
         var location: String; var event: String; var detail: String; var expected: String; var observed: String
-        var symbol: String; var source: String; var svg: String
+        var symbol: String; var source: String; var hasCallSite: Bool; var svg: String
     }
     struct KindCards { var kind: String; var title: String; var explanation: String; var cards: [Card]; var more: Int?; var anchor: String }
     struct DevicePictures { var name: String; var occupancy: String; var nents: String; var sizes: String; var note: String }
@@ -48,7 +48,7 @@ struct HTMLReportModel {
     var malformedMore: Int?
     var devices: [Device]
     var kinds: [KindRow]
-    var quietKinds: String
+    var quietKinds: String?
     var sites: [SiteRow]
     var sitesMore: Int?
     var findings: [FindingRow]

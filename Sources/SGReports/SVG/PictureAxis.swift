@@ -19,9 +19,12 @@ enum PictureAxis {
                 out += ticks(scale, y: y)
             } else {
                 let x = scale.x(piece.dataLow)
+                let label = ValueFormat.hex(piece.dataLow)
+                // A narrow piece near the right edge gets its label right-aligned to stay inside.
+                let fitsRight = x + Double(label.count) * 6.2 <= axis.pixelEnd + 12
                 out.append(.line(x1: x, y1: y, x2: x, y2: y + 4, stroke: "#888"))
-                out.append(.text(ValueFormat.hex(piece.dataLow), x: x, y: y + 15, anchor: "start", size: 9.5,
-                                 fill: "#555", className: "mono"))
+                out.append(.text(label, x: fitsRight ? x : piece.x1, y: y + 15, anchor: fitsRight ? "start" : "end",
+                                 size: 9.5, fill: "#555", className: "mono"))
             }
         }
         for x in axis.breakPositions {
@@ -36,13 +39,18 @@ enum PictureAxis {
     }
 
     private static func ticks(_ scale: AddressScale, y: Double) -> [SVGElement] {
-        scale.powerOfTwoTicks().flatMap { tick -> [SVGElement] in
+        // Labels are centred on their tick; a tick whose label would stick out of the axis is
+        // left out (unless it is the only one), so labels never run into each other.
+        let all = scale.powerOfTwoTicks()
+        let fitting = all.filter { tick in
+            let x = scale.x(tick), half = Double(AddressScale.tickLabel(tick).count) * 3.1
+            return x - half >= scale.pixelStart - 30 && x + half <= scale.pixelEnd + 2
+        }
+        return (fitting.isEmpty ? Array(all.prefix(1)) : fitting).flatMap { tick -> [SVGElement] in
             let x = scale.x(tick)
-            let label = AddressScale.tickLabel(tick)
-            let half = Double(label.count) * 3.1
-            let anchor = x + half > scale.pixelEnd ? "end" : (x - half < scale.pixelStart - 4 ? "start" : "middle")
             return [.line(x1: x, y1: y, x2: x, y2: y + 4, stroke: "#888"),
-                    .text(label, x: x, y: y + 15, anchor: anchor, size: 9.5, fill: "#555", className: "mono")]
+                    .text(AddressScale.tickLabel(tick), x: x, y: y + 15, anchor: "middle", size: 9.5, fill: "#555",
+                          className: "mono")]
         }
     }
 
