@@ -39,5 +39,9 @@ demo: build
 bench: build
 	./scripts/bench.sh
 
+## check-html: render report.html in headless Chromium (blank page, console errors, network) + screenshot.
+check-html:
+	./scripts/check-html.sh
+
 clean:
 	rm -rf .build reports/*/

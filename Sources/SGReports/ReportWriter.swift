@@ -8,6 +8,27 @@ import SGReplay
 /// and `junit` add `report.html`, `findings.sarif` and `junit.xml`.
 public enum ReportFormat: String, Sendable, CaseIterable {
     case html, csv, json, sarif, junit
+
+    /// Parses a `--format` list (`html,csv,sarif`; spaces and case ignored).
+    public static func parseList(_ text: String) throws -> Set<ReportFormat> {
+        var formats: Set<ReportFormat> = []
+        for item in text.split(separator: ",") {
+            let name = item.trimmingCharacters(in: .whitespaces).lowercased()
+            guard !name.isEmpty else { continue }
+            guard let format = ReportFormat(rawValue: name) else { throw UnknownFormat(name: name) }
+            formats.insert(format)
+        }
+        return formats
+    }
+
+    /// A `--format` entry that names no format.
+    public struct UnknownFormat: Error, CustomStringConvertible {
+        public var name: String
+        public var description: String {
+            "unknown report format '\(name)' (expected a comma-separated list of: "
+                + ReportFormat.allCases.map(\.rawValue).joined(separator: ", ") + ")"
+        }
+    }
 }
 
 /// Writes the report files of one analysis into a directory.

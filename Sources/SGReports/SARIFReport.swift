@@ -42,9 +42,11 @@ struct SARIFReport {
                          "candidate": result.candidate ?? ""])])
     }
 
+    /// Compact JSON (sorted keys): large runs carry 100k+ results, and indentation would
+    /// triple the file for nobody (CI tools read it, people read report.html).
     func encoded() throws -> Data {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         var data = try encoder.encode(log())
         data.append(0x0a)
         return data

@@ -100,14 +100,23 @@ enum AnalysisFixture {
         var out: [MappingRecord] = []
         for k in 0..<240 {
             let t = 10.0 + Double(k) * 0.04
+            let live = k % 37 == 0
             let nents = [1, 2, 3, 4, 8, 16, 32][k % 7]
             let total = UInt64(nents) * 0x1000
-            out.append(MappingRecord(mapFile: trace, mapLine: 10 + k * 4, unmapLine: k % 37 == 0 ? nil : 12 + k * 4, device: nvme,
+            out.append(MappingRecord(mapFile: trace, mapLine: 10 + k * 4, unmapLine: live ? nil : 12 + k * 4, device: nvme,
                                      direction: k % 2 == 0 ? "FROM_DEVICE" : "TO_DEVICE", nents: nents, ents: max(1, nents / 2),
-                                     firstDMA: 0xffff_0000 - UInt64(k % 24) * 0x2_0000, totalLength: total, timeMap: t,
-                                     timeUnmap: k % 37 == 0 ? nil : t + 0.3 + Double(k % 5) * 0.05, exact: k % 11 != 0,
-                                     outputs: (0..<max(1, nents / 2)).map { DMASegment(address: 0xffff_0000 + UInt64($0) * 0x2000, length: 0x2000) }))
+                                     firstDMA: live ? 0xffc0_0000 + UInt64(k / 37) * 0x1_0000 : 0xffff_0000 - UInt64(k % 24) * 0x2_0000,
+                                     totalLength: total, timeMap: t,
+                                     timeUnmap: live ? nil : t + 0.3 + Double(k % 5) * 0.05, exact: k % 11 != 0,
+                                     outputs: (0..<max(1, nents / 2)).map { j in
+                                         DMASegment(address: 0xffff_0000 + UInt64(j) * 0x2000, length: UInt32(1 + (j + k) % 4) * 0x800)
+                                     }))
         }
+        // The pair behind F000005: line 120 still live when line 188 maps over it.
+        out.append(MappingRecord(mapFile: trace, mapLine: 120, unmapLine: 230, device: nvme, direction: "FROM_DEVICE", nents: 3, ents: 1,
+                                 firstDMA: 0xfff7_2000, totalLength: 0x3000, timeMap: 14.8, timeUnmap: 15.6, exact: true))
+        out.append(MappingRecord(mapFile: trace, mapLine: 188, unmapLine: 200, device: nvme, direction: "TO_DEVICE", nents: 4, ents: 1,
+                                 firstDMA: 0xfff7_0000, totalLength: 0x4000, timeMap: 15.0, timeUnmap: 15.4, exact: true))
         for k in 0..<60 {
             let t = 10.0 + Double(k) * 0.15
             out.append(MappingRecord(mapFile: trace, mapLine: 2000 + k * 3, unmapLine: k == 59 ? nil : 2001 + k * 3, device: nic,

@@ -26,6 +26,7 @@ struct DeterminismTests {
         if target != nil {
             try ReportWriter(result: AnalysisFixture.large(mappings: 20_000, findings: 5_000))
                 .write(to: dir.appendingPathComponent("large"), formats: [.html])
+            try ReportWriter(result: AnalysisFixture.hostile).write(to: dir.appendingPathComponent("hostile"), formats: [.html])
         }
     }
 }

@@ -46,6 +46,9 @@ struct HTMLReportTests {
                        "class=\"occupancy\"", "entries per list (nents)", "DMA segment sizes", "Still mapped at the end of the trace (checks&#39; wording)."] {
             #expect(html.contains(needle), "missing \(needle)")
         }
+        // Sections with nothing to say stay out (Mustache treats "" and 0 as true).
+        #expect(!html.contains("0 more"))
+        #expect(!html.contains("<th>call site</th><td class=\"mono\"></td>"))
         // Findings table: one row per finding (sample is small: all shown).
         #expect(html.components(separatedBy: "<tr data-kind=").count - 1 == 8)
     }

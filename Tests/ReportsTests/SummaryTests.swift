@@ -56,9 +56,9 @@ struct SummaryTests {
         #expect(devices.map { $0["device"] as? String } == ["0000:01:00.0", "0000:03:00.0"])
         #expect(devices[0]["source"] as? String == "topology")
         #expect(devices[0]["dma_mask_bits"] as? Int == 48)
-        #expect(devices[0]["mappings"] as? Int == 240)
+        #expect(devices[0]["mappings"] as? Int == 242)
         let mappings = try #require(json["mappings"] as? [String: Int])
-        #expect(mappings["total"] == 300)
+        #expect(mappings["total"] == 302)
         #expect(mappings["live_at_end"] == 8)
     }
 

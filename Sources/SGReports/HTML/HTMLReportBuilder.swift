@@ -36,11 +36,12 @@ struct HTMLReportBuilder {
             damage: result.input.damage,
             malformed: result.input.malformedLines.prefix(20).map { .init(file: $0.file, line: $0.line, reason: $0.reason) },
             hasMalformed: !result.input.malformedLines.isEmpty,
-            malformedMore: max(0, result.input.malformed - min(20, result.input.malformedLines.count)),
+            malformedMore: Self.nonZero(result.input.malformed - min(20, result.input.malformedLines.count)),
             devices: devices(),
             kinds: kindRows(perKind),
-            quietKinds: FindingKind.allCases.filter { perKind[$0] == nil }.map(\.rawValue).joined(separator: ", "),
-            sites: sites, sitesMore: sitesMore,
+            quietKinds: Optional(FindingKind.allCases.filter { perKind[$0] == nil }.map(\.rawValue).joined(separator: ", "))
+                .flatMap { $0.isEmpty ? nil : $0 },
+            sites: sites, sitesMore: Self.nonZero(sitesMore),
             findings: shownRows.map { row($0, pictured: pictured.contains($0.id)) },
             findingsShown: shownRows.count,
             findingsTruncated: shownRows.count < findings.count,
@@ -48,9 +49,12 @@ struct HTMLReportBuilder {
             kindOptions: FindingKind.allCases.filter { perKind[$0] != nil }.map(\.rawValue),
             deviceOptions: Array(Set(shownRows.map(\.device))).sorted(),
             cardGroups: cardGroups(perKind),
-            devicePictures: pictures, devicePicturesMore: picturesMore,
+            devicePictures: pictures, devicePicturesMore: Self.nonZero(picturesMore),
             css: "", script: "")
     }
+
+    /// Nil for zero (and negatives), so `{{#n}}` sections stay hidden.
+    static func nonZero(_ n: Int) -> Int? { n > 0 ? n : nil }
 
     static func baseName(_ path: String) -> String {
         path.split(separator: "/").last.map(String.init) ?? path
@@ -183,11 +187,12 @@ struct HTMLReportBuilder {
                     id: f.id, kind: f.kind.rawValue, severity: f.severity.rawValue, confidence: f.confidence.rawValue,
                     device: f.device, location: "\(f.file):\(f.line)", event: f.event, detail: f.detail,
                     expected: f.expected, observed: f.observed, symbol: f.symbol, source: f.source,
+                    hasCallSite: !f.symbol.isEmpty || !f.source.isEmpty,
                     svg: MappingPicture(finding: f, pictureID: "pic-" + Self.anchor(f.id)).svg()?.rendered ?? "")
             }
             guard !cards.isEmpty else { return nil }
             return .init(kind: kind.rawValue, title: catalog.title(kind), explanation: catalog.explanation(kind), cards: cards,
-                         more: list.count - cards.count, anchor: "cards-" + kind.rawValue)
+                         more: Self.nonZero(list.count - cards.count), anchor: "cards-" + kind.rawValue)
         }
     }
 

@@ -1,5 +1,6 @@
 /// The values `report.mustache` renders. Every string here is plain text that
-/// Mustache HTML-escapes, except the `svg` fields, which are built by
+/// Mustache HTML-escapes (counts that are only shown when non-zero are nil
+/// when zero: Mustache treats 0 as true), except the `svg` fields, which are built by
 /// ``SVGElement`` (itself escaping) and inserted raw.
 struct HTMLReportModel {
     struct KeyValue { var key: String; var value: String }
@@ -23,9 +24,9 @@ struct HTMLReportModel {
     struct Card {
         var id: String; var kind: String; var severity: String; var confidence: String; var device: String
         var location: String; var event: String; var detail: String; var expected: String; var observed: String
-        var symbol: String; var source: String; var svg: String
+        var symbol: String; var source: String; var hasCallSite: Bool; var svg: String
     }
-    struct KindCards { var kind: String; var title: String; var explanation: String; var cards: [Card]; var more: Int; var anchor: String }
+    struct KindCards { var kind: String; var title: String; var explanation: String; var cards: [Card]; var more: Int?; var anchor: String }
     struct DevicePictures { var name: String; var occupancy: String; var nents: String; var sizes: String; var note: String }
 
     var title: String
@@ -44,12 +45,12 @@ struct HTMLReportModel {
     var damage: [String]
     var malformed: [Malformed]
     var hasMalformed: Bool
-    var malformedMore: Int
+    var malformedMore: Int?
     var devices: [Device]
     var kinds: [KindRow]
-    var quietKinds: String
+    var quietKinds: String?
     var sites: [SiteRow]
-    var sitesMore: Int
+    var sitesMore: Int?
     var findings: [FindingRow]
     var findingsShown: Int
     var findingsTruncated: Bool
@@ -58,7 +59,7 @@ struct HTMLReportModel {
     var deviceOptions: [String]
     var cardGroups: [KindCards]
     var devicePictures: [DevicePictures]
-    var devicePicturesMore: Int
+    var devicePicturesMore: Int?
     var css: String
     var script: String
 }

@@ -38,15 +38,18 @@ struct AddressScale {
         min(max(x(value), min(pixelStart, pixelEnd)), max(pixelStart, pixelEnd))
     }
 
-    /// Tick values at multiples of a power of two, 2 to 5 of them.
+    /// Tick values at multiples of a power of two: 2 to 5 of them, fewer when their
+    /// hex labels would not fit side by side in the pixel width.
     func powerOfTwoTicks() -> [UInt64] {
+        let labelWidth = Double(ValueFormat.hex(high).count) * 6.2 + 14
+        let fit = max(2, min(5, Int(abs(pixelEnd - pixelStart) / labelWidth)))
         var step: UInt64 = 1
-        while step < UInt64(1) << 62, span / step > 4 { step <<= 1 }
+        while step < UInt64(1) << 62, span / step >= UInt64(fit) { step <<= 1 }
         var first = (low / step) * step
         if first < low { first = first &+ step }
         var ticks: [UInt64] = []
         var v = first
-        while v <= high, ticks.count < 9 {
+        while v <= high, ticks.count < fit {
             ticks.append(v)
             let (next, overflow) = v.addingReportingOverflow(step)
             if overflow { break }

@@ -32,7 +32,7 @@ struct HistogramPicture {
     static func entryBuckets(_ values: [Int]) -> [(label: String, count: Int)] {
         guard let maxValue = values.max(), maxValue > 0 else { return [] }
         var bounds: [Int] = [1]
-        while bounds.last! < maxValue { bounds.append(bounds.last! * 2) }
+        while bounds.last! < maxValue, bounds.last! <= Int.max / 2 { bounds.append(bounds.last! * 2) }
         var counts = [Int](repeating: 0, count: bounds.count)
         for v in values where v > 0 {
             let idx = bounds.firstIndex { v <= $0 } ?? bounds.count - 1

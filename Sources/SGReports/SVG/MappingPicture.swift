@@ -23,17 +23,22 @@ struct MappingPicture {
 
     var evidence: FindingEvidence { finding.evidence }
 
+    /// Offending indices that point into `observed` (others are ignored, never trusted).
+    var offendingIndices: [Int] {
+        evidence.offendingObserved.filter { $0 >= 0 && $0 < evidence.observed.count }
+    }
+
     /// Nil when the finding carries nothing to draw.
     func svg() -> SVGElement? {
         let e = evidence
         guard !e.inputs.isEmpty || !e.observed.isEmpty || !e.expected.isEmpty || !e.relatedRanges.isEmpty else { return nil }
         var body: [SVGElement] = []
         var y = 8.0
-        let offending = Set(e.offendingObserved)
+        let offending = Set(offendingIndices)
 
         if !e.inputs.isEmpty {
-            let scale = AddressScale.covering(e.inputs.map { ($0.phys, UInt64($0.length)) }, padding: 0.04,
-                                              pixelStart: Self.plotStart, pixelEnd: Self.plotEnd)
+            let scale = BrokenAddressAxis(ranges: e.inputs.map { ($0.phys, UInt64($0.length)) },
+                                          pixelStart: Self.plotStart, pixelEnd: Self.plotEnd)
             body.append(PictureAxis.laneLabel("input (physical)", y: y + 13))
             for (i, entry) in e.inputs.enumerated() {
                 body += segment(scale, start: entry.phys, length: UInt64(entry.length), y: y, color: Self.inputColor,
@@ -46,7 +51,7 @@ struct MappingPicture {
         let dmaRanges = (e.expected + e.observed).map { ($0.address, UInt64($0.length)) }
             + e.relatedRanges.map { ($0.start, $0.length) }
         if !dmaRanges.isEmpty {
-            let scale = AddressScale.covering(dmaRanges, padding: 0.04, pixelStart: Self.plotStart, pixelEnd: Self.plotEnd)
+            let scale = BrokenAddressAxis(ranges: dmaRanges, pixelStart: Self.plotStart, pixelEnd: Self.plotEnd)
             let expectedY = y, observedY = y + 30, relatedY = y + 60
             if !e.expected.isEmpty {
                 body.append(PictureAxis.laneLabel("expected (model)", y: expectedY + 13))
@@ -64,7 +69,7 @@ struct MappingPicture {
                                 title: "observed \(j): \(ValueFormat.hex(s.address)) + \(ValueFormat.bytes(UInt64(s.length)))\(s.isBusAddress ? " (bus address)" : "")\(bad ? " — offending" : "")",
                                 className: bad ? "offending" : nil)
             }
-            for j in e.offendingObserved where j < e.observed.count {
+            for j in offendingIndices {
                 guard let exp = counterpart(of: j), exp.address != e.observed[j].address else { continue }
                 body += shiftGuide(scale, from: exp.address, to: e.observed[j].address, top: expectedY, bottom: observedY)
             }
@@ -81,7 +86,7 @@ struct MappingPicture {
             y = lanesBottom + 44
         }
 
-        for j in e.offendingObserved.prefix(3) where j < e.observed.count {
+        for j in offendingIndices.prefix(3) {
             guard let exp = counterpart(of: j), exp.address != e.observed[j].address else { continue }
             body += zoomPanel(expected: exp, observed: e.observed[j], index: j, top: y)
             y += 96
@@ -102,10 +107,10 @@ struct MappingPicture {
         }
     }
 
-    private func segment(_ scale: AddressScale, start: UInt64, length: UInt64, y: Double, color: String, label: String,
+    private func segment(_ scale: BrokenAddressAxis, start: UInt64, length: UInt64, y: Double, color: String, label: String,
                          title: String, dashed: Bool = false, className: String? = nil) -> [SVGElement] {
         if length == 0 { return zeroLengthMarker(x: scale.x(start), y: y, title: title) }
-        let x0 = scale.clampedX(start), x1 = scale.clampedX(start &+ length)
+        let x0 = scale.x(start), x1 = scale.endX(start: start, length: length)
         let w = max(x1 - x0, 1.5)
         var extra: [(String, String)] = [("fill-opacity", dashed ? "0.55" : "0.9")]
         if dashed { extra.append(("stroke-dasharray", "3 2")) }
@@ -131,8 +136,8 @@ struct MappingPicture {
     }
 
     /// Dashed guide from the expected start down to the observed one, with an arrow along the shift.
-    private func shiftGuide(_ scale: AddressScale, from: UInt64, to: UInt64, top: Double, bottom: Double) -> [SVGElement] {
-        let xa = scale.clampedX(from), xb = scale.clampedX(to)
+    private func shiftGuide(_ scale: BrokenAddressAxis, from: UInt64, to: UInt64, top: Double, bottom: Double) -> [SVGElement] {
+        let xa = scale.x(from), xb = scale.x(to)
         var out: [SVGElement] = [.line(x1: xa, y1: top, x2: xa, y2: bottom + Self.laneHeight, stroke: Self.offendingColor,
                                        dash: "3 2")]
         if abs(xb - xa) >= 4 {
@@ -143,14 +148,14 @@ struct MappingPicture {
     }
 
     /// Red hatching over bytes shared by two observed segments, or by an observed segment and a related range.
-    private func overlapHatching(_ scale: AddressScale, observedY: Double, relatedY: Double) -> [SVGElement] {
+    private func overlapHatching(_ scale: BrokenAddressAxis, observedY: Double, relatedY: Double) -> [SVGElement] {
         let e = evidence
         let fill = "url(#\(pictureID)-hatch)"
         var out: [SVGElement] = []
         let observed = e.observed.filter { $0.length > 0 }.map { ($0.address, $0.address &+ UInt64($0.length)) }
         func hatch(_ lo: UInt64, _ hi: UInt64, y: Double) {
             guard out.count < 400 else { return }
-            let x0 = scale.clampedX(lo), x1 = scale.clampedX(hi)
+            let x0 = scale.x(lo), x1 = scale.endX(start: lo, length: hi - lo)
             out.append(.rect(x: x0, y: y - 3, width: max(x1 - x0, 2), height: Self.laneHeight + 6, fill: fill,
                              stroke: Self.offendingColor, className: "overlap",
                              title: "overlap \(ValueFormat.hex(lo))–\(ValueFormat.hex(hi)) (\(ValueFormat.bytes(hi - lo)))"))

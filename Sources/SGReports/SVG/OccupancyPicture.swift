@@ -23,6 +23,8 @@ struct OccupancyPicture {
     static let gridRows = 80
 
     func svg() -> SVGElement? {
+        // Times that are not finite (a broken clock) cannot be placed: those mappings are left out.
+        let mappings = self.mappings.filter { $0.timeMap.isFinite && ($0.timeUnmap?.isFinite ?? true) }
         guard !mappings.isEmpty else { return nil }
         let t0 = mappings.map(\.timeMap).min() ?? 0
         let t1 = max(mappings.map { max($0.timeMap, $0.timeUnmap ?? $0.timeMap) }.max() ?? t0, t0 + 1e-6)
@@ -33,9 +35,9 @@ struct OccupancyPicture {
                                         height: Self.plotBottom - Self.plotTop, fill: "#fafafa", stroke: "#ccc")]
         let detailed = mappings.count <= limit
         if detailed {
-            body += bars(addr: addr, tx: tx, end: t1)
+            body += bars(mappings, addr: addr, tx: tx, end: t1)
         } else {
-            body += densityGrid(addr: addr, t0: t0, t1: t1)
+            body += densityGrid(mappings, addr: addr, t0: t0, t1: t1)
         }
         body += findingMarks(addr: addr, tx: tx)
         body += axes(addr: addr, t0: t0, t1: t1)
@@ -50,7 +52,7 @@ struct OccupancyPicture {
         return (yBottom - h, h)
     }
 
-    private func bars(addr: AddressScale, tx: (Double) -> Double, end: Double) -> [SVGElement] {
+    private func bars(_ mappings: [MappingRecord], addr: AddressScale, tx: (Double) -> Double, end: Double) -> [SVGElement] {
         var out: [SVGElement] = []
         for m in mappings {
             let (y, h) = barHeight(addr, m)
@@ -84,14 +86,17 @@ struct OccupancyPicture {
     }
 
     /// Live-mapping counts on a bounded grid (difference array per row), drawn as merged runs.
-    private func densityGrid(addr: AddressScale, t0: Double, t1: Double) -> [SVGElement] {
+    private func densityGrid(_ mappings: [MappingRecord], addr: AddressScale, t0: Double, t1: Double) -> [SVGElement] {
         let cols = Self.gridColumns, rows = Self.gridRows
         var diff = [[Int32]](repeating: [Int32](repeating: 0, count: cols + 1), count: rows)
         let rowOf = { (a: UInt64) -> Int in
             let f = Double(a > addr.low ? a - addr.low : 0) / Double(addr.span)
             return min(max(Int(f * Double(rows)), 0), rows - 1)
         }
-        let colOf = { (t: Double) -> Int in min(max(Int((t - t0) / (t1 - t0) * Double(cols)), 0), cols - 1) }
+        let colOf = { (t: Double) -> Int in
+            let f = (t - t0) / (t1 - t0) * Double(cols)
+            return f.isFinite ? min(max(Int(f), 0), cols - 1) : 0
+        }
         for m in mappings {
             let r0 = rowOf(m.firstDMA), r1 = rowOf(m.firstDMA &+ max(m.totalLength, 1) &- 1)
             let c0 = colOf(m.timeMap), c1 = colOf(m.timeUnmap ?? t1)
@@ -126,8 +131,8 @@ struct OccupancyPicture {
     }
 
     private func findingMarks(addr: AddressScale, tx: (Double) -> Double) -> [SVGElement] {
-        overlapFindings.prefix(200).compactMap { f in
-            guard let a = f.evidence.offendingObserved.first.flatMap({ $0 < f.evidence.observed.count ? f.evidence.observed[$0].address : nil })
+        overlapFindings.filter { $0.time.isFinite }.prefix(200).compactMap { f in
+            guard let a = f.evidence.offendingObserved.first.flatMap({ $0 >= 0 && $0 < f.evidence.observed.count ? f.evidence.observed[$0].address : nil })
                     ?? f.evidence.observed.first?.address else { return nil }
             let x = tx(f.time), y = addr.clampedX(a)
             return SVGElement.path("M\(SVGElement.n(x - 4)),\(SVGElement.n(y - 4)) l8,8 m0,-8 l-8,8", stroke: "#d62728", width: 2,

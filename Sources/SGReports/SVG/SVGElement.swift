@@ -99,6 +99,7 @@ struct SVGElement {
 
     /// Coordinates with at most one decimal, no trailing `.0`.
     static func n(_ v: Double) -> String {
+        guard v.isFinite else { return "0" }
         let r = (v * 10).rounded() / 10
         return r == r.rounded() ? String(Int(r)) : String(format: "%.1f", r)
     }
