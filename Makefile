@@ -35,11 +35,14 @@ demo: build
 	  $(BIN) analyze "$$t" $$topo --out "reports/$$name" --format html,csv,json,sarif,junit --fail-on never; \
 	done
 
-## bench: ingest throughput on a generated 1 GB trace, against wc -l.
+## bench: ingest throughput on a generated 1 GB trace against wc -l (scripts/bench.sh),
+##        then the model's map_sg benchmarks (ordo-one/benchmark, Benchmarks/).
 bench: build
 	./scripts/bench.sh
+	cd Benchmarks && $(SWIFT) package --allow-writing-to-package-directory benchmark --no-progress
 
-## check-html: render report.html in headless Chromium (blank page, console errors, network) + screenshot.
+## check-html: render the sample reports (make demo first for reports/*/) in headless
+##             Chromium; fail on a blank page, console errors or any network request.
 check-html:
 	./scripts/check-html.sh
 
