@@ -37,6 +37,7 @@ struct AnalyzerReplay {
     /// Sequence of the group add / domain attach per device (the trace covers its history from there).
     var coverage: [String: Int] = [:]
     var translatedDevices: Set<String> = []
+    var limitDrift = LimitDriftDetector()
     var seenDevices: Set<String> = []
     var findings: [Finding] = []
     var mappings: [MappingRecord] = []
@@ -177,6 +178,13 @@ struct AnalyzerReplay {
 
     private mutating func observe(_ e: MapSGEvent, _ ref: EventReference, runs: [IOMMUMapEvent], bounced: Set<UInt64>, single: Bool) -> (MapObservation, String) {
         var (props, known, domain, _) = device(e.device)
+        if let learned = limitDrift.limits(for: e.device) {
+            props.maxSegmentSize = learned.maxSegmentSize
+            props.segmentBoundaryMask = learned.boundaryMask
+            known.maxSegmentSize = false
+            known.segmentBoundary = false
+            known.limitsLearned = true
+        }
         if !runs.isEmpty { translatedDevices.insert(e.device) }
         let translated = props.iommu.isTranslated || (!known.iommu && translatedDevices.contains(e.device))
         if translated && !props.iommu.isTranslated { props.iommu = .dma }
@@ -187,8 +195,21 @@ struct AnalyzerReplay {
             reconstruction = reconstructor.reconstruct(e, device: props, iommuRuns: runs)
         }
         var observation = MapObservation(reference: ref, event: e, device: props, known: known, translated: translated, iommuRuns: runs, bouncedPhys: bounced, windows: topology.p2pWindows, pool: topology.swiotlbPool, release: release, reconstruction: reconstruction, isSingle: single)
-        if !single, let reference, reconstruction.exact, !e.truncated, known.modelParameters {
-            observation.expected = reference.mapSG(reconstruction.inputs, device: props, release: release, context: observation.modelContext)
+        let limitsGiven = topology.devices[e.device]?.maxSegmentSize != nil || topology.devices[e.device]?.segmentBoundaryMask != nil
+        if !single, let reference, reconstruction.exact, !e.truncated, known.iommu, limitsGiven {
+            let context = observation.modelContext
+            var expected = reference.mapSG(reconstruction.inputs, device: props, release: release, context: context)
+            if !LimitDriftDetector.reproduces(expected, e), let limits = limitDrift.relearn(e, inputs: reconstruction.inputs, device: props, model: reference, release: release, context: context, line: ref.line) {
+                // The device's limits changed since the topology was taken: judge with the learned ones, as inferred.
+                props.maxSegmentSize = limits.maxSegmentSize
+                props.segmentBoundaryMask = limits.boundaryMask
+                known.maxSegmentSize = false
+                known.segmentBoundary = false
+                known.limitsLearned = true
+                expected = reference.mapSG(reconstruction.inputs, device: props, release: release, context: context)
+                observation = MapObservation(reference: ref, event: e, device: props, known: known, translated: translated, iommuRuns: runs, bouncedPhys: bounced, windows: topology.p2pWindows, pool: topology.swiotlbPool, release: release, reconstruction: reconstruction, isSingle: single)
+            }
+            if known.modelParameters { observation.expected = expected }
         }
         return (observation, domain)
     }
