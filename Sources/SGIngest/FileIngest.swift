@@ -3,16 +3,13 @@
 ///
 /// A decoded event is held back until its stack block (ftrace `<stack trace>`
 /// + ` => ` lines, or perf's TAB-indented callchain) has ended.
-final class FileIngest {
+struct FileIngest {
     /// How many malformed lines are listed (all are counted).
     static let malformedListLimit = 1000
 
     let path: String
     let fileIndex: Int
     private(set) var accounting = InputAccounting()
-    private let strings: StringInterner
-    private let decoder: PayloadDecoder
-    private let frames: StackFrameParser
     private var malformedRoom: Int
 
     private var pending: TraceEvent?
@@ -20,12 +17,9 @@ final class FileIngest {
     /// Frames that follow now belong to `pending` (false after a user stack opener).
     private var attachFrames = false
 
-    init(path: String, fileIndex: Int, strings: StringInterner, malformedRoom: Int) {
+    init(path: String, fileIndex: Int, malformedRoom: Int) {
         self.path = path
         self.fileIndex = fileIndex
-        self.strings = strings
-        self.decoder = PayloadDecoder(strings: strings)
-        self.frames = StackFrameParser(strings: strings)
         self.malformedRoom = malformedRoom
         accounting.files = [path]
     }
@@ -33,14 +27,14 @@ final class FileIngest {
     /// Reads all of `input`, delivering records to `body`.
     /// - Throws: ``IngestError/unreadable(path:reason:)`` when the decompressed
     ///   content is a binary trace container (nothing delivered), or what `body` throws.
-    func run(_ input: OpenedInput, _ body: (TraceRecord) throws -> Void) throws {
+    mutating func run(_ input: OpenedInput, decoder: inout PayloadDecoder, _ body: (TraceRecord) throws -> Void) throws {
         let framer = LineFramer()
         let primed = framer.prime(from: input.source, count: 16)
         if input.format != .text {
             try InputFormat.rejectBinary(primed.prefix, path: path)
         }
         let damage = try framer.run(source: input.source, primed: primed.result) { line in
-            try consume(line, body)
+            try consume(line, &decoder, body)
         }
         try flush(body)
         if let damage {
@@ -49,15 +43,14 @@ final class FileIngest {
         }
     }
 
-    private func flush(_ body: (TraceRecord) throws -> Void) throws {
-        if let event = pending {
-            pending = nil
+    private mutating func flush(_ body: (TraceRecord) throws -> Void) throws {
+        if let event = pending.take() {
             try body(TraceRecord(fileIndex: fileIndex, line: pendingLine, kind: .event(event)))
         }
         attachFrames = false
     }
 
-    private func malformed(_ reason: String) {
+    private mutating func malformed(_ reason: String) {
         accounting.malformed += 1
         if malformedRoom > 0 {
             malformedRoom -= 1
@@ -65,7 +58,8 @@ final class FileIngest {
         }
     }
 
-    private func consume(_ line: LineFramer.Line, _ body: (TraceRecord) throws -> Void) throws {
+    private mutating func consume(_ line: LineFramer.Line, _ decoder: inout PayloadDecoder,
+                                  _ body: (TraceRecord) throws -> Void) throws {
         accounting.lines += 1
         let number = accounting.lines
         guard case .text(let text) = line else {
@@ -76,10 +70,10 @@ final class FileIngest {
         switch LineClassifier.classify(text) {
         case .kernelFrame(let t):
             accounting.stackLines += 1
-            if attachFrames, pending != nil { pending!.stack.append(frames.kernelFrame(t)) }
+            if attachFrames, pending != nil { pending!.stack.append(StackFrameParser.kernelFrame(t, strings: &decoder.strings)) }
         case .perfFrame(let t):
             accounting.stackLines += 1
-            if attachFrames, pending != nil { pending!.stack.append(frames.perfFrame(t)) }
+            if attachFrames, pending != nil { pending!.stack.append(StackFrameParser.perfFrame(t, strings: &decoder.strings)) }
         case .stackOpener(let user):
             accounting.headerLines += 1
             if user { attachFrames = false }
@@ -111,15 +105,16 @@ final class FileIngest {
             try flush(body)
         case .event(let e):
             try flush(body)
-            guard let kind = TracedEventName.lookup(e.name) else {
+            guard let kind = TracedEventName.lookup(e.name), kind.belongs(to: e.system, payload: e.payload) else {
                 accounting.eventsOther += 1
                 return
             }
             switch decoder.decode(kind, e.payload) {
             case .success(let payload):
                 accounting.eventsUsed += 1
-                let context = EventContext(comm: e.comm.map { strings.intern($0) } ?? "<...>", pid: e.pid, tgid: e.tgid,
-                                           cpu: e.cpu, timestamp: e.timestamp, isCounterClock: e.isCounterClock)
+                let context = EventContext(comm: e.comm.map { decoder.strings.intern($0) } ?? "<...>", pid: e.pid, tgid: e.tgid,
+                                           cpu: e.cpu, timestamp: e.timestamp, isCounterClock: e.isCounterClock,
+                                           instance: e.instance.map { decoder.strings.intern($0) })
                 pending = TraceEvent(context: context, payload: payload)
                 pendingLine = number
                 attachFrames = true

@@ -42,14 +42,19 @@ public struct EventContext: Sendable, Equatable {
     public var timestamp: UInt64
     /// True when the timestamp is a raw counter (x86-tsc, counter, uptime).
     public var isCounterClock: Bool
+    /// trace-cmd report's `<file or instance>: ` line prefix (several inputs or
+    /// buffer instances in one report); nil when absent.
+    public var instance: String?
 
-    public init(comm: String, pid: Int32, tgid: Int32? = nil, cpu: Int32, timestamp: UInt64, isCounterClock: Bool = false) {
+    public init(comm: String, pid: Int32, tgid: Int32? = nil, cpu: Int32, timestamp: UInt64, isCounterClock: Bool = false,
+                instance: String? = nil) {
         self.comm = comm
         self.pid = pid
         self.tgid = tgid
         self.cpu = cpu
         self.timestamp = timestamp
         self.isCounterClock = isCounterClock
+        self.instance = instance
     }
 
     /// Timestamp in seconds when the clock is a nanosecond clock.

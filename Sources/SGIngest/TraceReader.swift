@@ -22,12 +22,12 @@ public struct TraceReader: Sendable {
             _ = try OpenedInput.open(path)
         }
         var total = InputAccounting()
-        let strings = StringInterner()
+        var decoder = PayloadDecoder()
         for (index, path) in inputs.enumerated() {
             let opened = try OpenedInput.open(path)
-            let file = FileIngest(path: path, fileIndex: index, strings: strings,
+            var file = FileIngest(path: path, fileIndex: index,
                                   malformedRoom: max(0, FileIngest.malformedListLimit - total.malformedLines.count))
-            try file.run(opened, body)
+            try file.run(opened, decoder: &decoder, body)
             total.merge(file.accounting)
         }
         return total

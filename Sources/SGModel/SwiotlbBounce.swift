@@ -39,7 +39,7 @@ struct SwiotlbBounce {
         var guardCount = 0
         while s < poolEnd, poolEnd - s >= max(bytes, Self.slotSize), guardCount < 1 << 16 {
             let last = s &+ max(bytes, 1) &- 1
-            if (s ^ last) & ~boundary == 0 { return s + offset }
+            if (s ^ last) & ~boundary == 0 { return s &+ offset }
             // Move to the next boundary, keeping the pattern bits.
             let next = (s | boundary) &+ 1
             s = (next & ~(step &- 1)) | pattern

@@ -85,6 +85,29 @@ import Testing
         #expect(r.note.contains("P2P"))
     }
 
+    @Test func example4BusAddressLengthsAreExactBefore616() {
+        let e = event([0x1_0000_0800, 0x60_0000_1000, 0x2_0000_0000], [0xffff_e800, 0x8000_1000, 0xffff_f000], [0x800, 0x2000, 0x1000])
+        let r = ListReconstructor(release: KernelRelease(6, 6)).reconstruct(e, device: iommuDevice, iommuRuns: [])
+        #expect(lengths(r) == [0x800, 0x2000, 0x1000])
+        #expect(r.exact)
+        let direct = event([0x1_0000_0800, 0x60_0000_1000, 0x2_0000_0000], [0x1_0000_0800, 0x8000_1000, 0x2_0000_0000], [0x800, 0x2000, 0x1000])
+        #expect(ListReconstructor(release: KernelRelease(6, 6)).reconstruct(direct, device: directDevice, iommuRuns: []).exact)
+        // 6.16 until the Nov 2025 fix printed 0 for the bus-address entry: never exact there.
+        let zero = event([0x1_0000_0800, 0x60_0000_1000], [0x1_0000_0800, 0x8000_1000], [0x800, 0])
+        #expect(!ListReconstructor(release: KernelRelease(6, 16)).reconstruct(zero, device: directDevice, iommuRuns: []).exact)
+    }
+
+    @Test func untrustedDeviceEntryByEntryPathIsOnePerOutput() {
+        // Each entry its own IOVA allocation, handed out top-down: out of layout order.
+        var device = iommuDevice
+        device.untrusted = true
+        let e = event([0x1000_0200, 0x2000_0000], [0xffff_f200, 0xffff_e000], [0x300, 0x1000])
+        let r = ListReconstructor().reconstruct(e, device: device, iommuRuns: [])
+        #expect(lengths(r) == [0x300, 0x1000])
+        #expect(r.exact)
+        #expect(!ListReconstructor().reconstruct(e, device: iommuDevice, iommuRuns: []).exact)
+    }
+
     @Test func p2pWindowInputIsNotExactOnRecentKernels() {
         // x86: bus offset 0, so the bus address equals phys and looks like dma-direct.
         let window = P2PWindow(provider: "0000:02:00.0", phys: 0x60_0000_0000, size: 0x1000_0000, busOffset: 0)

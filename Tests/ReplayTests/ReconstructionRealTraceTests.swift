@@ -29,10 +29,17 @@ import Testing
     struct Truth {
         var device: String
         var inputs: [ScatterEntry]
+        /// The device's limits at that moment (the synthetic batches change them).
+        var maxSegmentSize: UInt32
+        var segmentBoundaryMask: UInt64
+        var minAlignMask: UInt64
+    }
+
+    static func hexField(_ object: [String: Any], _ key: String) -> UInt64 {
+        (object[key] as? String).flatMap { UInt64($0.dropFirst(2), radix: 16) } ?? 0
     }
 
     @Test func exactReconstructionsMatchGroundTruth() throws {
-        let trace = try Self.xzLines(Self.captureDir.appendingPathComponent("trace.txt.xz"))
         let truthLines = try Self.xzLines(Self.captureDir.appendingPathComponent("truth.jsonl.xz"))
         let topology = try TopologyFile.load(path: Self.repoRoot.appendingPathComponent("traces/real-6.1-iommu-lazy.topology.json").path)
 
@@ -44,24 +51,50 @@ import Testing
             let inputs = try #require(object["in"] as? [[String: Any]]).map { e in
                 ScatterEntry(pagePhys: UInt64((e["page_phys"] as! String).dropFirst(2), radix: 16)!, offset: UInt32(e["offset"] as! Int), length: UInt32(e["length"] as! Int))
             }
-            truth[index] = Truth(device: object["device"] as! String, inputs: inputs)
+            truth[index] = Truth(
+                device: object["device"] as! String, inputs: inputs,
+                maxSegmentSize: UInt32(truncatingIfNeeded: Self.hexField(object, "max_seg_size")),
+                segmentBoundaryMask: Self.hexField(object, "seg_boundary"), minAlignMask: Self.hexField(object, "min_align_mask")
+            )
         }
 
         let reconstructor = ListReconstructor(topology: topology)
+        var inference = DeviceInference()
         var eventIndex = 0
-        var exact = 0, possible = 0, truncated = 0, wrong: [Int] = []
-        for line in trace where !line.hasPrefix("#") {
+        var exact = 0, possible = 0, truncated = 0, replayed = 0, wrong: [Int] = [], notReplayed: [Int] = [], differsWithoutTopology = 0
+        let accounting = try TraceReader(inputs: [Self.captureDir.appendingPathComponent("trace.txt.xz").path]).read { record in
+            guard case .event(let traceEvent) = record.kind else { return }
             eventIndex += 1
-            guard let event = MapSGLine.parse(line) else { continue }
-            let expected = try #require(truth[eventIndex], "no truth for event \(eventIndex)")
+            inference.observe(traceEvent)
+            guard case .mapSG(let event) = traceEvent.payload else { return }
+            guard let expected = truth[eventIndex] else {
+                Issue.record("no truth for event \(eventIndex)")
+                return
+            }
             #expect(expected.device == event.device)
             var device = DeviceProperties(name: event.device)
             topology.devices[event.device]?.apply(to: &device)
-            let r = reconstructor.reconstruct(event, device: device, iommuRuns: [])
+            #expect(inference.record(for: event.device).properties.iommu == .dma)
+            let r = reconstructor.reconstruct(event, device: device, iommuRuns: inference.lastIOMMURuns)
+            // Without the topology file (devices inferred from the trace so far) nothing changes.
+            let inferred = ListReconstructor().reconstruct(event, device: inference.record(for: event.device).properties, iommuRuns: inference.lastIOMMURuns)
+            if inferred.exact != r.exact || inferred.inputs != r.inputs { differsWithoutTopology += 1 }
             if r.truncated { truncated += 1 }
             if r.exact {
                 exact += 1
                 if r.inputs != expected.inputs { wrong.append(eventIndex) }
+                // Replaying the reconstruction at the implied IOVA base gives the traced outputs back.
+                var limits = device
+                limits.maxSegmentSize = expected.maxSegmentSize
+                limits.segmentBoundaryMask = expected.segmentBoundaryMask
+                limits.minAlignMask = expected.minAlignMask
+                let replay = ReferenceModel().mapSG(r.inputs, device: limits, release: KernelRelease(6, 1), context: MapContext(iovaBase: r.iovaBase))
+                if case .mapped(let result) = replay,
+                   result.segments.map(\.address) == event.dmaAddresses, result.segments.map(\.length) == event.dmaLengths {
+                    replayed += 1
+                } else {
+                    notReplayed.append(eventIndex)
+                }
             } else {
                 possible += 1
                 if !r.truncated {
@@ -71,38 +104,13 @@ import Testing
                 }
             }
         }
-        print("real-6.1-iommu-lazy: \(exact + possible) dma_map_sg, \(exact) exact (all match truth: \(wrong.isEmpty)), \(possible) possible (\(truncated) truncated)")
+        #expect(accounting.malformed == 0)
+        #expect(differsWithoutTopology == 0)
+        print("real-6.1-iommu-lazy: \(exact + possible) dma_map_sg, \(exact) exact (all match truth: \(wrong.isEmpty), \(replayed) replay to the traced outputs), \(possible) possible (\(truncated) truncated)")
         #expect(wrong.isEmpty, "exact but wrong at event lines \(wrong.prefix(20))")
+        #expect(notReplayed.isEmpty, "exact reconstructions the reference model does not map back to the trace: \(notReplayed.count), first \(notReplayed.prefix(10))")
         #expect(exact + possible == 6757)
         #expect(exact >= 4200)
     }
 }
 
-/// Reads the `dma_map_sg` lines of a 6.18-format ftrace text file (test-side
-/// stand-in for the ingest module's decoder).
-enum MapSGLine {
-    static func parse(_ line: Substring) -> MapSGEvent? {
-        guard let tag = line.range(of: ": dma_map_sg: ") else { return nil }
-        let body = line[tag.upperBound...]
-        let device = String(body.prefix { $0 != " " })
-        func counts(_ key: String) -> (Int, Int)? {
-            guard let r = body.range(of: " \(key)=") else { return nil }
-            let text = body[r.upperBound...].prefix { $0 != " " }
-            let parts = text.split(separator: "/")
-            guard parts.count == 2, let a = Int(parts[0]), let b = Int(parts[1]) else { return nil }
-            return (a, b)
-        }
-        func array(_ key: String) -> [UInt64] {
-            guard let r = body.range(of: "\(key)={") else { return [] }
-            let text = body[r.upperBound...].prefix { $0 != "}" }
-            return text.split(separator: ",").compactMap { UInt64($0.dropFirst(2), radix: 16) }
-        }
-        guard let nents = counts("nents"), let ents = counts("ents") else { return nil }
-        return MapSGEvent(
-            device: device, direction: .fromDevice,
-            physAddresses: array("phys_addrs"), dmaAddresses: array("dma_addrs"),
-            dmaLengths: array("sizes").map { UInt32(truncatingIfNeeded: $0) },
-            fullNents: nents.1, fullEnts: ents.1, truncated: body.contains("[TRUNCATED]")
-        )
-    }
-}

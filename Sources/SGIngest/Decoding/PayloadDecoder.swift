@@ -1,20 +1,17 @@
 /// Decodes the payload of a known DMA / IOMMU / swiotlb event into its typed
 /// value, in every rendering (kernel text, libtraceevent, `[FAILED TO PARSE]`),
 /// or says precisely why it cannot.
-final class PayloadDecoder {
+struct PayloadDecoder {
     private var fields = PayloadFields()
-    private let strings: StringInterner
-
-    init(strings: StringInterner) {
-        self.strings = strings
-    }
+    /// Shared strings of the run (devices, comms, symbols).
+    var strings = StringInterner()
 
     /// Why a payload could not be decoded.
     struct Failure: Error {
         var reason: String
     }
 
-    func decode(_ kind: TracedEventName, _ payload: ByteSpan) -> Result<EventPayload, Failure> {
+    mutating func decode(_ kind: TracedEventName, _ payload: ByteSpan) -> Result<EventPayload, Failure> {
         fields.scan(payload)
         do {
             return .success(try build(kind))
@@ -30,7 +27,7 @@ final class PayloadDecoder {
         return v
     }
 
-    private func device() throws(Failure) -> String {
+    private mutating func device() throws(Failure) -> String {
         let v = try require(.device, "device")
         guard !v.isEmpty else { throw Failure(reason: "empty device name") }
         return strings.intern(v)
@@ -97,7 +94,7 @@ final class PayloadDecoder {
 
     // MARK: - Events
 
-    private func build(_ kind: TracedEventName) throws(Failure) -> EventPayload {
+    private mutating func build(_ kind: TracedEventName) throws(Failure) -> EventPayload {
         switch kind {
         case .mapSG: return .mapSG(try mapSG())
         case .mapSGError:
@@ -169,7 +166,7 @@ final class PayloadDecoder {
         }
     }
 
-    private func mapSG() throws(Failure) -> MapSGEvent {
+    private mutating func mapSG() throws(Failure) -> MapSGEvent {
         let dev = try device()
         let dir = try direction()
         let dma = try addresses(.dmaAddrs, "dma_addrs")
@@ -201,7 +198,7 @@ final class PayloadDecoder {
                           fullNents: fullNents, fullEnts: fullEnts, truncated: truncated, attributes: try attributes())
     }
 
-    private func alloc(_ kind: TracedEventName) throws(Failure) -> AllocEvent {
+    private mutating func alloc(_ kind: TracedEventName) throws(Failure) -> AllocEvent {
         let allocKind: AllocEventKind
         switch kind {
         case .alloc: allocKind = .alloc

@@ -41,33 +41,52 @@ struct PayloadFields {
             p = p.suffix(from: p.skipSpaces(from: 17))
         }
         payload = p
+        let n = p.count
+        let b = p.base
         var i = 0
         var skipNext = false
         var bare = 0
-        while i < p.count {
-            var e = p.tokenEnd(from: i)
-            let token = p.slice(i, e)
+        while i < n {
+            // One token: up to the next space, noting the first `=`.
+            var e = i
+            var eq = -1
+            while e < n {
+                let c = b[e]
+                if c == 0x20 { break }
+                if c == 0x3D {
+                    // Values (arrays above all) can be long: find their end with memchr.
+                    eq = e
+                    e = p.index(of: 0x20, from: e + 1) ?? n
+                    break
+                }
+                e += 1
+            }
             if skipNext {
                 skipNext = false
-            } else if let eq = token.index(of: 0x3D) {
-                let valueStart = i + eq + 1
-                if p.slice(valueStart, p.count).hasPrefix("ARRAY["), let close = p.index(of: 0x5D, from: valueStart) {
+            } else if eq >= 0 {
+                let valueStart = eq + 1
+                if valueStart + 6 <= n, b[valueStart] == 0x41, p.slice(valueStart, n).hasPrefix("ARRAY["),
+                   let close = p.index(of: 0x5D, from: valueStart) {
                     e = close + 1
                 }
-                if let slot = PayloadFields.slot(for: token.slice(0, eq)) { set(slot, valueStart, e) }
-            } else if token.equals("[TRUNCATED]") {
-                set(.truncated, i, e)
-            } else if token.equals("-") {
-                skipNext = true // `iova=0x… - 0x…`: the end of the range
-            } else if token.hasPrefix("IOMMU:") {
-                if token.count > 6 { set(.driver, i + 6, e) }
-            } else if token.equals("dev_name:") {
-                // swiotlb_bounced label; the device follows
+                if let slot = PayloadFields.slot(for: p.slice(i, eq)) { set(slot, valueStart, e) }
             } else {
-                if bare == 0, !has(.device) { set(.device, i, e) } else { set(.mode, i, e) }
-                bare += 1
+                let token = p.slice(i, e)
+                if token.equals("[TRUNCATED]") {
+                    set(.truncated, i, e)
+                } else if token.equals("-") {
+                    skipNext = true // `iova=0x… - 0x…`: the end of the range
+                } else if token.hasPrefix("IOMMU:") {
+                    if token.count > 6 { set(.driver, i + 6, e) }
+                } else if token.equals("dev_name:") {
+                    // swiotlb_bounced label; the device follows
+                } else {
+                    if bare == 0, !has(.device) { set(.device, i, e) } else { set(.mode, i, e) }
+                    bare += 1
+                }
             }
-            i = p.skipSpaces(from: e)
+            i = e
+            while i < n, b[i] == 0x20 { i += 1 }
         }
     }
 

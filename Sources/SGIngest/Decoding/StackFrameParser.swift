@@ -1,10 +1,8 @@
 /// Decodes one stack line: ftrace ` => …` frames and perf callchain lines.
-struct StackFrameParser {
-    let strings: StringInterner
-
+enum StackFrameParser {
     /// ftrace: `func`, `func <ffffffff…>` (sym-addr), `func+0x618/0x1a60`
     /// (sym-offset), `func+0x10/0x20 [module]`, or a bare `0xffff…`.
-    func kernelFrame(_ text: ByteSpan) -> StackFrame {
+    static func kernelFrame(_ text: ByteSpan, strings: inout StringInterner) -> StackFrame {
         let t = text.trimmed()
         var frame = StackFrame()
         var i = 0
@@ -20,7 +18,7 @@ struct StackFrameParser {
                 if token.hasPrefix("0x"), let a = token.hex() {
                     frame.address = a
                 } else {
-                    symbol(token, into: &frame)
+                    symbol(token, into: &frame, strings: &strings)
                 }
             }
             first = false
@@ -31,7 +29,7 @@ struct StackFrameParser {
 
     /// perf: `ffffffff81399b71 __traceiter_sched_switch+0x41 ([kernel.kallsyms])`,
     /// `7f588b2f2ad7 [unknown] ([unknown])`.
-    func perfFrame(_ text: ByteSpan) -> StackFrame {
+    static func perfFrame(_ text: ByteSpan, strings: inout StringInterner) -> StackFrame {
         let t = text.trimmed()
         var frame = StackFrame()
         let e = t.tokenEnd(from: 0)
@@ -43,12 +41,12 @@ struct StackFrameParser {
             if !dso.equals("unknown") && !dso.isEmpty { frame.module = strings.intern(dso) }
             rest = rest.slice(0, open).trimmed()
         }
-        if !rest.isEmpty && !rest.equals("[unknown]") { symbol(rest, into: &frame) }
+        if !rest.isEmpty && !rest.equals("[unknown]") { symbol(rest, into: &frame, strings: &strings) }
         return frame
     }
 
     /// `name+0xoff[/0xsize]` → symbol and offset.
-    private func symbol(_ token: ByteSpan, into frame: inout StackFrame) {
+    private static func symbol(_ token: ByteSpan, into frame: inout StackFrame, strings: inout StringInterner) {
         if let plus = token.lastIndex(of: 0x2B), token.suffix(from: plus + 1).hasPrefix("0x") {
             let off = token.suffix(from: plus + 1)
             let slash = off.index(of: 0x2F) ?? off.count

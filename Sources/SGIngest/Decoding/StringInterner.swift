@@ -6,15 +6,16 @@ import Darwin
 
 /// Turns repeated byte strings (device names, comms, symbols) into one shared
 /// `String` each, looked up by a hash of the bytes without building a String.
-final class StringInterner {
-    private struct Entry {
-        var hash: UInt64
-        var bytes: [UInt8]
-        var string: String
-    }
-
+///
+/// The bytes of every stored string live in one arena; entries are plain
+/// integers, so a lookup copies no reference-counted value but the result.
+struct StringInterner {
     private var slots: [Int32]
-    private var entries: [Entry] = []
+    private var hashes: [UInt64] = []
+    private var offsets: [Int] = []
+    private var lengths: [Int] = []
+    private var strings: [String] = []
+    private var arena: [UInt8] = []
     private var mask: Int
     /// Beyond this many distinct strings new ones are built but not stored.
     private let limit = 1 << 16
@@ -24,34 +25,51 @@ final class StringInterner {
         mask = 1023
     }
 
-    func intern(_ span: ByteSpan) -> String {
-        var h: UInt64 = 0xcbf29ce484222325
-        for i in 0..<span.count { h = (h ^ UInt64(span[i])) &* 0x100000001b3 }
-        var slot = Int(truncatingIfNeeded: h) & mask
+    mutating func intern(_ span: ByteSpan) -> String {
+        let h = StringInterner.hash(span)
+        var slot = Int(truncatingIfNeeded: h ^ (h >> 29)) & mask
         while true {
             let index = Int(slots[slot])
             if index < 0 { break }
-            let entry = entries[index]
-            if entry.hash == h, entry.bytes.count == span.count,
-               entry.bytes.withUnsafeBufferPointer({ memcmp($0.baseAddress!, span.base, span.count) == 0 }) {
-                return entry.string
+            if hashes[index] == h, lengths[index] == span.count,
+               arena.withUnsafeBufferPointer({ memcmp($0.baseAddress! + offsets[index], span.base, span.count) == 0 }) {
+                return strings[index]
             }
             slot = (slot + 1) & mask
         }
         let string = span.string
-        guard entries.count < limit else { return string }
-        slots[slot] = Int32(entries.count)
-        entries.append(Entry(hash: h, bytes: Array(UnsafeBufferPointer(start: span.base, count: span.count)), string: string))
-        if entries.count * 2 > slots.count { grow() }
+        guard strings.count < limit else { return string }
+        slots[slot] = Int32(strings.count)
+        hashes.append(h)
+        offsets.append(arena.count)
+        lengths.append(span.count)
+        strings.append(string)
+        arena.append(contentsOf: UnsafeBufferPointer(start: span.base, count: span.count))
+        if strings.count * 2 > slots.count { grow() }
         return string
     }
 
-    private func grow() {
+    /// A cheap hash: first and last eight bytes (whole bytes when shorter) and the length.
+    private static func hash(_ span: ByteSpan) -> UInt64 {
+        var h = UInt64(span.count) &* 0x9E3779B97F4A7C15
+        if span.count >= 8 {
+            let raw = UnsafeRawPointer(span.base)
+            h ^= raw.loadUnaligned(as: UInt64.self)
+            h = (h ^ (h >> 31)) &* 0xBF58476D1CE4E5B9
+            h ^= raw.loadUnaligned(fromByteOffset: span.count - 8, as: UInt64.self)
+        } else {
+            for i in 0..<span.count { h = (h ^ UInt64(span[i])) &* 0x100000001b3 }
+        }
+        h = (h ^ (h >> 27)) &* 0x94D049BB133111EB
+        return h ^ (h >> 31)
+    }
+
+    private mutating func grow() {
         let size = slots.count * 2
         slots = [Int32](repeating: -1, count: size)
         mask = size - 1
-        for (index, entry) in entries.enumerated() {
-            var slot = Int(truncatingIfNeeded: entry.hash) & mask
+        for (index, h) in hashes.enumerated() {
+            var slot = Int(truncatingIfNeeded: h ^ (h >> 29)) & mask
             while slots[slot] >= 0 { slot = (slot + 1) & mask }
             slots[slot] = Int32(index)
         }

@@ -42,6 +42,26 @@ enum TracedEventName: CaseIterable {
         }
     }
 
+    /// False when the line is another subsystem's event of the same name:
+    /// perf names the system (`xen:map`), and the generic names `map`/`unmap`
+    /// must carry iommu's `IOMMU:` payload (or libtraceevent's raw fallback).
+    func belongs(to system: ByteSpan?, payload: ByteSpan) -> Bool {
+        if let system {
+            switch self {
+            case .iommuMap, .iommuUnmap, .ioPageFault, .attachDevice, .detachDevice, .addDeviceToGroup, .removeDeviceFromGroup:
+                return system.equals("iommu")
+            case .swiotlbBounced:
+                return system.equals("swiotlb")
+            default:
+                return system.equals("dma")
+            }
+        }
+        if self == .iommuMap || self == .iommuUnmap {
+            return payload.hasPrefix("IOMMU:") || payload.hasPrefix("[FAILED TO PARSE]")
+        }
+        return true
+    }
+
     private static let table: [(name: StaticString, kind: TracedEventName)] = allCases.map { ($0.tracepoint, $0) }
 
     /// The event for `name`, or nil for events this tool does not use.

@@ -5,19 +5,31 @@ enum ValueDecoding {
     static func array(_ v: ByteSpan, elementSize: Int) -> [UInt64]? {
         if v.hasPrefix("ARRAY[") { return byteArray(v.slice(6, v.count - 1), elementSize: elementSize, closed: v.hasSuffix("]")) }
         guard v.count >= 2, v[0] == 0x7B, v[v.count - 1] == 0x7D else { return nil }
-        let inner = v.slice(1, v.count - 1)
-        if inner.isEmpty { return [] }
+        let n = v.count - 1 // index of `}`
+        if n == 1 { return [] }
+        let b = v.base
         var out: [UInt64] = []
-        out.reserveCapacity(inner.count / 8 + 1)
-        var i = 0
+        out.reserveCapacity(n / 8 + 1)
+        var i = 1
         while true {
-            let comma = inner.index(of: 0x2C, from: i) ?? inner.count
-            guard let x = inner.slice(i, comma).hex() else { return nil }
+            if i + 1 < n, b[i] == 0x30, b[i + 1] | 0x20 == 0x78 { i += 2 }
+            var x: UInt64 = 0
+            let first = i
+            while i < n {
+                let c = b[i]
+                if c == 0x2C { break }
+                let d: UInt8
+                if c &- 0x30 <= 9 { d = c &- 0x30 } else if (c | 0x20) &- 0x61 <= 5 { d = (c | 0x20) &- 0x61 &+ 10 } else { return nil }
+                x = x << 4 | UInt64(d)
+                i += 1
+            }
+            let digits = i - first
+            guard digits > 0, digits <= 16 else { return nil }
             out.append(x)
-            if comma == inner.count { break }
-            i = comma + 1
+            if i == n { return out }
+            i += 1 // the comma
+            if i == n { return nil }
         }
-        return out
     }
 
     private static func byteArray(_ inner: ByteSpan, elementSize: Int, closed: Bool) -> [UInt64]? {

@@ -27,11 +27,15 @@ enum LineClass {
 /// The parts of an event line, still as bytes.
 struct EventLine {
     var comm: ByteSpan?
+    /// trace-cmd's `<file or instance>: ` prefix.
+    var instance: ByteSpan?
     var pid: Int32 = -1
     var tgid: Int32? = nil
     var cpu: Int32 = -1
     var timestamp: UInt64 = 0
     var isCounterClock = false
+    /// perf's event system (`dma` of `dma:dma_map_sg`); nil in ftrace and trace-cmd text.
+    var system: ByteSpan?
     /// Event name without its system (`dma_map_sg`, also from perf's `dma:dma_map_sg`).
     var name: ByteSpan
     /// Everything after `name: ` (leading padding removed).

@@ -124,6 +124,11 @@ enum LineClassifier {
             head = head.slice(0, paren).trimmed()
         }
         guard !head.isEmpty else { return .malformed("no task-pid before the [cpu] field") }
+        // trace-cmd report of several files / instances: `<name>: comm-pid [cpu]`
+        if let colon = head.index(of: ": ") {
+            event.instance = head.slice(0, colon)
+            head = head.suffix(from: head.skipSpaces(from: colon + 2))
+        }
         // perf: last token is `pid` or `pid/tid`
         let lastSpace = head.lastIndex(of: 0x20)
         let last = head.suffix(from: (lastSpace ?? -1) + 1)
@@ -202,7 +207,10 @@ enum LineClassifier {
             let e = line.tokenEnd(from: i)
             if line[e - 1] == 0x3A {
                 var name = line.slice(i, e - 1)
-                if let colon = name.lastIndex(of: 0x3A) { name = name.suffix(from: colon + 1) }
+                if let colon = name.lastIndex(of: 0x3A) {
+                    event.system = name.slice(0, colon)
+                    name = name.suffix(from: colon + 1)
+                }
                 guard !name.isEmpty else { return .malformed("empty event name") }
                 event.name = name
                 event.payload = line.slice(line.skipSpaces(from: e), line.count)

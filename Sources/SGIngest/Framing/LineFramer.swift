@@ -52,18 +52,22 @@ final class LineFramer {
         var skippedBytes = 0
         var ended: SourceRead? = primed
         while true {
-            // Whole lines in the buffer.
-            while start < end {
-                guard let p = memchr(buffer + start, 0x0A, end - start) else { break }
-                let nl = UnsafeMutableRawPointer(p).assumingMemoryBound(to: UInt8.self) - buffer
+            // Whole lines in the buffer (locals: no per-line property access).
+            let base = buffer
+            var s = start
+            let limit = end
+            while s < limit {
+                guard let p = memchr(base + s, 0x0A, limit - s) else { break }
+                let nl = UnsafeMutableRawPointer(p).assumingMemoryBound(to: UInt8.self) - base
                 if skipping {
                     skipping = false
-                    try body(.overlong(skippedBytes + nl - start))
+                    try body(.overlong(skippedBytes + nl - s))
                 } else {
-                    try body(.text(ByteSpan(UnsafePointer(buffer + start), nl - start)))
+                    try body(.text(ByteSpan(UnsafePointer(base + s), nl - s)))
                 }
-                start = nl + 1
+                s = nl + 1
             }
+            start = s
             if let ended {
                 // Last line without a newline (or cut off by damage).
                 if skipping {

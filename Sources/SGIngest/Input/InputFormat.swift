@@ -16,16 +16,17 @@ enum InputFormat: Equatable {
     /// Throws a conversion hint for trace-cmd `.dat`, `perf.data` and other
     /// binary containers that are not text traces.
     static func rejectBinary(_ head: [UInt8], path: String) throws(IngestError) {
+        let file = path == "-" ? "FILE" : path // standard input: name a placeholder
         func starts(_ magic: [UInt8]) -> Bool { head.count >= magic.count && Array(head[0..<magic.count]) == magic }
         if starts([0x17, 0x08, 0x44] + Array("tracing".utf8)) {
             throw IngestError.unreadable(
                 path: path,
-                reason: "is a binary trace-cmd data file (trace.dat), not text; convert it first with `trace-cmd report -i \(path) > trace.txt` and pass the text")
+                reason: "is a binary trace-cmd data file (trace.dat), not text; convert it first with `trace-cmd report -i \(file) > trace.txt` and pass the text")
         }
         if starts(Array("PERFILE2".utf8)) || starts(Array("PERFFILE".utf8)) {
             throw IngestError.unreadable(
                 path: path,
-                reason: "is a binary perf.data file, not text; convert it first with `perf script -i \(path) > trace.txt` (add -g for call chains) and pass the text")
+                reason: "is a binary perf.data file, not text; convert it first with `perf script -i \(file) > trace.txt` (add -g for call chains) and pass the text")
         }
         if starts([0x28, 0xB5, 0x2F, 0xFD]) {
             throw IngestError.unreadable(path: path, reason: "is zstd-compressed, which is not supported; decompress it with `zstd -d` (xz and gzip are read directly)")

@@ -4,21 +4,211 @@ import SGModel
 /// Learns device properties online from the events of a trace (IOMMU or
 /// direct, granule, swiotlb pool, P2P windows, largest segments), with a
 /// topology file overriding anything inferred.
+///
+/// Inferred limits are lower bounds learned from what the trace used
+/// (`max_segment_size ≥ largest segment seen`); they are noted in
+/// ``DeviceRecord/notes`` and never make a finding definite.
 public struct DeviceInference: Sendable {
-    public var topology: Topology
+    public var topology: Topology {
+        didSet { for name in Set(records.keys).union(topology.devices.keys) { records[name] = build(name) } }
+    }
+
+    /// `iommu:map` events not yet attributed, per CPU and task.
+    private var pendingRuns: [CPUTask: [IOMMUMapEvent]] = [:]
+    /// `swiotlb_bounced` just seen, per CPU and task (device name).
+    private var pendingBounce: [CPUTask: String] = [:]
+    private var evidence: [String: DeviceEvidence] = [:]
+    /// Current record of every device seen or named by the topology.
+    private var records: [String: DeviceRecord] = [:]
+
+    /// The `iommu:map` runs attributed to the last DMA event observed (same
+    /// CPU and task, just before it); what ``ListReconstructor`` takes.
+    public private(set) var lastIOMMURuns: [IOMMUMapEvent] = []
 
     public init(topology: Topology = Topology()) {
         self.topology = topology
+        for name in topology.devices.keys { records[name] = build(name) }
     }
 
     /// Feeds one event (in trace order).
-    public mutating func observe(_ event: TraceEvent) {}
+    public mutating func observe(_ event: TraceEvent) {
+        let task = CPUTask(cpu: event.context.cpu, pid: event.context.pid)
+        switch event.payload {
+        case .iommuMap(let run):
+            pendingRuns[task, default: []].append(run)
+            if pendingRuns[task]!.count > 4096 { pendingRuns[task]!.removeFirst(2048) }
+            return
+        case .iommuUnmap:
+            return
+        case .swiotlbBounced(let b):
+            pendingBounce[task] = b.device
+            update(b.device) { e in
+                e.bounces += 1
+                if b.mode == "FORCE" { e.forcedBounce = true }
+            }
+            return
+        case .iommuGroup(let group, let device, let add):
+            update(device) { $0.iommuGroup = add ? group : nil }
+            return
+        default:
+            break
+        }
+        lastIOMMURuns = pendingRuns.removeValue(forKey: task) ?? []
+        let bouncedDevice = pendingBounce.removeValue(forKey: task)
+        switch event.payload {
+        case .mapSG(let e):
+            let runs = lastIOMMURuns
+            update(e.device) { ev in
+                ev.classify(e, runs: runs, bounced: bouncedDevice == e.device)
+            }
+        case .mapSingle(let e) where e.dmaAddress != dmaMappingError:
+            let runs = lastIOMMURuns
+            update(e.device) { ev in
+                ev.classifySingle(phys: e.physAddress, dma: e.dmaAddress, size: e.size, runs: runs, bounced: bouncedDevice == e.device, mmio: e.api == .resource || e.attributes.contains(.mmio))
+            }
+        case .mapSingle, .mapSGError, .unmapSG, .unmapSingle, .syncSingle, .syncSG, .alloc, .iommuFault, .iommuAttach:
+            if let device = event.payload.device, records[device] == nil { update(device) { _ in } }
+        case .iommuMap, .iommuUnmap, .swiotlbBounced, .iommuGroup:
+            break
+        }
+    }
 
     /// The device as known now: topology fields first, then inferred ones, then kernel defaults.
     public func record(for device: String) -> DeviceRecord {
-        DeviceRecord(properties: DeviceProperties(name: device), kind: device.contains(":") ? "pci" : "platform", source: .inferred)
+        records[device] ?? build(device)
     }
 
-    /// Every device seen so far, sorted by name.
-    public var allRecords: [DeviceRecord] { [] }
+    /// Every device seen so far or named by the topology, sorted by name.
+    public var allRecords: [DeviceRecord] {
+        records.keys.sorted().map { records[$0]! }
+    }
+
+    /// swiotlb pool: the topology's, else the window bounced outputs were seen in.
+    public var swiotlbPool: SwiotlbPool? {
+        if let pool = topology.swiotlbPool { return pool }
+        let low = evidence.values.map(\.bounceLow).min() ?? .max
+        let high = evidence.values.map(\.bounceHigh).max() ?? 0
+        guard low <= high else { return nil }
+        let start = low & ~UInt64(0x7ff)
+        return SwiotlbPool(start: start, size: max(1, (high - start) &+ 1))
+    }
+
+    /// P2PDMA windows: the topology's, else the windows of constant `dma − phys`
+    /// seen for outputs that bypassed the IOMMU (provider unknown: `inferred-N`).
+    public var p2pWindows: [P2PWindow] {
+        if !topology.p2pWindows.isEmpty { return topology.p2pWindows }
+        var windows: [P2PWindow] = []
+        for (offset, range) in evidence.values.flatMap(\.busOffsets).sorted(by: { $0.value.lowerBound < $1.value.lowerBound }) {
+            windows.append(P2PWindow(provider: "inferred-\(windows.count)", phys: range.lowerBound, size: max(1, (range.upperBound - range.lowerBound) &+ 1), busOffset: offset))
+        }
+        return windows
+    }
+
+    /// A topology file with every device's current values (topology ones and
+    /// inferred ones), for the user to check and edit (`sgreplay devices --json`).
+    /// Inferred lower bounds (mask width, largest segment) are left out: written
+    /// as limits they would turn into definite findings; see ``lowerBounds``.
+    public func topologyFile() -> Topology {
+        var out = topology
+        out.swiotlbPool = swiotlbPool
+        out.p2pWindows = p2pWindows
+        for record in allRecords {
+            let p = record.properties
+            let ev = evidence[p.name] ?? DeviceEvidence()
+            var o = topology.devices[p.name] ?? DeviceOverrides()
+            if o.iommu == nil, let mode = ev.inferredIOMMU { o.iommu = mode }
+            if o.iommuGroup == nil { o.iommuGroup = record.iommuGroup }
+            if o.iovaGranule == nil, p.iommu.isTranslated { o.iovaGranule = p.iovaGranule }
+            if o.swiotlb == nil, ev.forcedBounce { o.swiotlb = .force }
+            if o.dmaRangeOffset == nil, let offset = ev.constantRangeOffset { o.dmaRangeOffset = offset }
+            out.devices[p.name] = o
+        }
+        return out
+    }
+
+    /// Limits the trace bounds from below where the topology does not give them, per device.
+    public var inferredBounds: [String: InferredBounds] {
+        var out: [String: InferredBounds] = [:]
+        for (name, ev) in evidence {
+            let given = topology.devices[name]
+            let b = InferredBounds(
+                dmaMaskBits: given?.dmaMaskBits == nil ? ev.maskBitsLowerBound : nil,
+                largestSegment: given?.maxSegmentSize == nil && ev.largestSegment > 0 ? ev.largestSegment : nil
+            )
+            if b != InferredBounds() { out[name] = b }
+        }
+        return out
+    }
+
+    /// The same, in words (`0000:01:00.0: dma_mask_bits >= 32, max_segment_size >= 0x80000`).
+    public var lowerBounds: [String] {
+        let bounds = inferredBounds
+        return bounds.keys.sorted().map { name in
+            let b = bounds[name]!
+            let parts = [b.dmaMaskBits.map { "dma_mask_bits >= \($0)" }, b.largestSegment.map { "max_segment_size >= \(hex($0))" }]
+            return "\(name): " + parts.compactMap { $0 }.joined(separator: ", ")
+        }
+    }
+
+    private mutating func update(_ device: String, _ change: (inout DeviceEvidence) -> Void) {
+        var ev = evidence[device] ?? DeviceEvidence()
+        let before = ev
+        change(&ev)
+        guard ev != before || records[device] == nil else { return }
+        evidence[device] = ev
+        records[device] = build(device)
+    }
+
+    /// Builds a device's record: defaults, then inferred values, then topology.
+    private func build(_ name: String) -> DeviceRecord {
+        let pageSize = topology.pageSize ?? 4096
+        let ev = evidence[name] ?? DeviceEvidence()
+        var p = DeviceProperties(name: name, iovaGranule: pageSize, pageSize: pageSize)
+        var notes: [String] = []
+        if let mode = ev.inferredIOMMU {
+            p.iommu = mode
+            notes.append(mode.isTranslated ? "iommu: translated (\(ev.mapsWithIOMMURuns > 0 ? "iommu:map runs" : ev.mapsMerged > 0 ? "merged outputs" : "IOVA-like outputs"))" : "iommu: none (outputs are phys\(ev.constantRangeOffset == nil ? "" : " minus a constant"))")
+        }
+        if let offset = ev.constantRangeOffset {
+            p.dmaRangeOffset = offset
+            notes.append("dma_range_offset \(hex(offset)) (constant phys − dma over \(ev.rangeOffsetMappings) mappings)")
+        }
+        if let g = ev.inferredGranule(pageSize: pageSize) {
+            p.iovaGranule = g
+            notes.append("iova_granule \(g) (iommu:map alignment)")
+        }
+        if let bits = ev.maskBitsLowerBound { notes.append("dma_mask_bits >= \(bits) (highest address seen)") }
+        if ev.largestSegment > 0 {
+            p.maxSegmentSize = UInt32(clamping: max(UInt64(p.maxSegmentSize), ev.largestSegment))
+            notes.append("max_segment_size >= \(hex(ev.largestSegment)) (largest segment seen)")
+        }
+        if ev.bounces > 0 { notes.append("swiotlb: \(ev.bounces) bounce(s)\(ev.forcedBounce ? " (forced)" : "")") }
+        if ev.forcedBounce { p.swiotlb = .force }
+        let overrides = topology.devices[name]
+        if let overrides, !overrides.isEmpty {
+            overrides.apply(to: &p)
+            notes.insert("topology: \(overrides.jsonObject().keys.sorted().joined(separator: ", "))", at: 0)
+        }
+        let source: PropertySource = (overrides?.isEmpty ?? true) ? .inferred : .topology
+        return DeviceRecord(properties: p, kind: DeviceNameShape.kind(of: name), source: source, iommuGroup: overrides?.iommuGroup ?? ev.iommuGroup, notes: notes)
+    }
+}
+
+/// A CPU and task: the key that ties `iommu:map` and `swiotlb_bounced` events
+/// to the DMA event they belong to.
+struct CPUTask: Hashable, Sendable {
+    var cpu: Int32
+    var pid: Int32
+}
+
+/// What kind of device a name denotes, from its shape.
+enum DeviceNameShape {
+    /// `pci` for `dddd:bb:dd.f`, else `platform`.
+    static func kind(of name: String) -> String {
+        let parts = name.split(separator: ":")
+        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2,
+              parts[2].split(separator: ".").count == 2,
+              name.allSatisfy({ $0.isHexDigit || $0 == ":" || $0 == "." }) else { return "platform" }
+        return "pci"
+    }
 }

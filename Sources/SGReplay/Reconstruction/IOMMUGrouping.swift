@@ -77,6 +77,22 @@ struct IOMMUGroupingSolver: Sendable {
         }
     }
 
+    /// True when `grouping` covers every input and output by the model's rules.
+    func allows(_ grouping: IOMMUGrouping) -> Bool {
+        guard grouping.starts.count == outputLengths.count, grouping.starts.first == 0, grouping.inputCount == lowBits.count else { return false }
+        for j in grouping.starts.indices {
+            let range = grouping.inputs(ofOutput: j)
+            guard !range.isEmpty else { return false }
+            var fits = false
+            forEachGroupEnd(start: range.lowerBound, output: j) { end in
+                fits = end == range.upperBound
+                return !fits
+            }
+            if !fits { return false }
+        }
+        return true
+    }
+
     /// The groupings found: none, one (`unique == true`), or one of several.
     func solve() -> (grouping: IOMMUGrouping?, unique: Bool) {
         let n = lowBits.count, m = outputLengths.count

@@ -22,7 +22,8 @@ struct IOMMUListReconstruction: Sendable {
         let (n, m, truncated) = (visible.inputCount, visible.outputCount, visible.truncated)
         var notes = visible.notes
         guard n > 0, m > 0 else {
-            return Reconstruction(inputs: [], exact: n == 0 && !truncated, note: notes.joined(separator: "; "), truncated: truncated)
+            if n > 0 { notes.append("no outputs shown: input lengths unknown") }
+            return Reconstruction(inputs: fallbackInputs(), exact: n == 0 && !truncated, note: notes.joined(separator: "; "), truncated: truncated)
         }
         let base = event.dmaAddresses[0] & ~(g - 1)
         if g > pageSize { notes.append("IOVA granule \(hex(g)) exceeds the page size: offsets cannot be read from phys") }
@@ -36,14 +37,25 @@ struct IOMMUListReconstruction: Sendable {
             granule: g,
             openEnded: truncated
         )
-        let (found, unique) = solver.solve()
-        guard let grouping = found else {
+        let (found, uniqueByOutputs) = solver.solve()
+        guard var grouping = found else {
             notes.append("no assignment of inputs to outputs fits the dma-iommu model (output low bits or lengths match no input)")
             return Reconstruction(inputs: fallbackInputs(), exact: false, iovaBase: base, note: notes.joined(separator: "; "), truncated: truncated)
         }
+        var unique = uniqueByOutputs
+        let outputs = Array(event.dmaAddresses.prefix(m))
+        let pinning = IOMMURunPinning(runs: iommuRuns, granule: g)
+        var pins = pinning.positions(of: phys, grouping: grouping, outputs: outputs)
+        if !unique, !truncated, let sequential = pinning.sequentialPositions(of: phys, base: base),
+           let byRuns = pinning.grouping(from: sequential, phys: phys, outputs: outputs), solver.allows(byRuns) {
+            // Where each input sits in IOVA space says which output it opens.
+            grouping = byRuns
+            pins = sequential
+            unique = true
+            notes.append("assignment of inputs to outputs pinned by iommu:map runs")
+        }
         if !unique { notes.append("several assignments of inputs to outputs fit; one is shown") }
 
-        let pins = IOMMURunPinning(runs: iommuRuns, granule: g).positions(of: phys, grouping: grouping, outputs: Array(event.dmaAddresses.prefix(m)))
         var entries: [ScatterEntry] = []
         var lengthsPinned = true
         for j in grouping.starts.indices {
@@ -61,6 +73,9 @@ struct IOMMUListReconstruction: Sendable {
         }
         if !lengthsPinned { notes.append("merged outputs hold inputs longer than a granule: only their sum is determined") }
         if pins != nil { notes.append("input lengths pinned by iommu:map runs") }
+        if grouping.starts.count < n, lengthsPinned {
+            notes.append("assumes no empty input inside a merged output (one would merge invisibly)")
+        }
         let exact = !truncated && unique && lengthsPinned && layoutProblems.isEmpty && g <= pageSize
         return Reconstruction(inputs: entries, exact: exact, iovaBase: base, note: notes.joined(separator: "; "), truncated: truncated)
     }
@@ -97,7 +112,8 @@ struct IOMMUListReconstruction: Sendable {
         }
         values.append(total - used)
         let first = phys[range.lowerBound] & (g - 1)
-        let singleGranules = total + first <= UInt64(range.count) * g
+        let (granules, overflow) = UInt64(range.count).multipliedReportingOverflow(by: g)
+        let singleGranules = overflow || total + first <= granules
         return (values, allPinned || singleGranules)
     }
 
@@ -120,15 +136,20 @@ struct IOVALayoutCheck: Sendable {
     var granule: UInt64
 
     func problems() -> [String] {
+        outOfOrder().map { j in
+            "output \(j) at \(hex(addresses[j])) is not after output \(j - 1)'s IOVA span (P2P bus address or inconsistent output)"
+        }
+    }
+
+    /// Indices of outputs that do not start at or after the previous one's aligned end.
+    func outOfOrder() -> [Int] {
         let g = granule
-        var out: [String] = []
+        var out: [Int] = []
         for j in 1 ..< max(1, addresses.count) {
             let prevStart = addresses[j - 1] & ~(g - 1)
             let prevSpan = alignUp((addresses[j - 1] & (g - 1)) &+ lengths[j - 1], g)
             let start = addresses[j] & ~(g - 1)
-            if start < prevStart || start - prevStart < prevSpan {
-                out.append("output \(j) at \(hex(addresses[j])) is not after output \(j - 1)'s IOVA span (P2P bus address or inconsistent output)")
-            }
+            if start < prevStart || start - prevStart < prevSpan { out.append(j) }
         }
         return out
     }

@@ -14,15 +14,7 @@ struct IOMMURunPinning: Sendable {
         let g = granule
         guard !runs.isEmpty, !outputs.isEmpty else { return nil }
         let base = outputs[0] & ~(g - 1)
-        // Only the runs of this mapping: consecutive IOVAs starting at the base.
-        guard let first = runs.lastIndex(where: { $0.iova == base }) else { return nil }
-        var mine: [IOMMUMapEvent] = []
-        var cursor = base
-        for run in runs[first...] {
-            guard run.iova == cursor, run.size > 0, run.size % g == 0, run.physAddress % g == 0 else { break }
-            mine.append(run)
-            cursor = run.iova &+ run.size
-        }
+        let mine = runs(from: base)
         var result: [Int: UInt64] = [:]
         for j in grouping.starts.indices where j < outputs.count {
             let range = grouping.inputs(ofOutput: j)
@@ -31,12 +23,7 @@ struct IOMMURunPinning: Sendable {
             result[range.lowerBound] = start
             var previous = start
             for i in range.dropFirst() {
-                let page = phys[i] & ~(g - 1)
-                let candidates = mine.compactMap { run -> UInt64? in
-                    guard page >= run.physAddress, page - run.physAddress < run.size else { return nil }
-                    let v = run.iova + (page - run.physAddress)
-                    return v > previous ? v : nil
-                }
+                let candidates = iovas(of: phys[i] & ~(g - 1), above: previous, in: mine)
                 guard candidates.count == 1 else { return nil }
                 previous = candidates[0]
                 result[i] = previous
@@ -45,10 +32,65 @@ struct IOMMURunPinning: Sendable {
         return result
     }
 
+    /// IOVA granule position of every input found walking the runs in input
+    /// order (input 0 at `base`, each next one at the only IOVA above the
+    /// previous that maps its page); nil when any is missing or ambiguous.
+    func sequentialPositions(of phys: [UInt64], base: UInt64) -> [Int: UInt64]? {
+        let g = granule
+        let mine = runs(from: base)
+        guard !mine.isEmpty, !phys.isEmpty, translate(base, runs: mine) == phys[0] & ~(g - 1) else { return nil }
+        var result: [Int: UInt64] = [0: base]
+        var previous = base
+        for i in phys.indices.dropFirst() {
+            let candidates = iovas(of: phys[i] & ~(g - 1), above: previous, in: mine)
+            guard candidates.count == 1 else { return nil }
+            previous = candidates[0]
+            result[i] = previous
+        }
+        return result
+    }
+
+    /// The grouping the positions imply: output `j` opens at the input whose
+    /// position plus page offset is `outputs[j]`.
+    func grouping(from positions: [Int: UInt64], phys: [UInt64], outputs: [UInt64]) -> IOMMUGrouping? {
+        let g = granule
+        var starts: [Int] = []
+        var i = 0
+        for address in outputs {
+            while i < phys.count, let v = positions[i], v &+ (phys[i] & (g - 1)) != address { i += 1 }
+            guard i < phys.count else { return nil }
+            starts.append(i)
+            i += 1
+        }
+        return IOMMUGrouping(starts: starts, inputCount: phys.count)
+    }
+
+    /// This mapping's runs: consecutive IOVAs from `base`, granule shaped.
+    private func runs(from base: UInt64) -> [IOMMUMapEvent] {
+        guard let first = runs.lastIndex(where: { $0.iova == base }) else { return [] }
+        var mine: [IOMMUMapEvent] = []
+        var cursor = base
+        for run in runs[first...] {
+            guard run.iova == cursor, run.size > 0, run.size % granule == 0, run.physAddress % granule == 0 else { break }
+            mine.append(run)
+            cursor = run.iova &+ run.size
+        }
+        return mine
+    }
+
+    /// Every IOVA above `previous` at which `runs` map physical granule `page`.
+    private func iovas(of page: UInt64, above previous: UInt64, in runs: [IOMMUMapEvent]) -> [UInt64] {
+        runs.compactMap { run -> UInt64? in
+            guard page >= run.physAddress, page - run.physAddress < run.size else { return nil }
+            let v = run.iova &+ (page - run.physAddress)
+            return v > previous ? v : nil
+        }
+    }
+
     /// Physical granule behind IOVA `v`, if a run maps it.
     private func translate(_ v: UInt64, runs: [IOMMUMapEvent]) -> UInt64? {
         for run in runs where v >= run.iova && v - run.iova < run.size {
-            return run.physAddress + (v - run.iova)
+            return run.physAddress &+ (v - run.iova)
         }
         return nil
     }

@@ -54,28 +54,52 @@ public struct ListReconstructor: Sendable {
 
     /// Reconstructs the inputs of `event` on `device`; `iommuRuns` are the
     /// `iommu:map` events of the same CPU and task just before it (oldest first).
-    public func reconstruct(_ event: MapSGEvent, device: DeviceProperties, iommuRuns: [IOMMUMapEvent]) -> Reconstruction {
+    public func reconstruct(_ event: MapSGEvent, device given: DeviceProperties, iommuRuns: [IOMMUMapEvent]) -> Reconstruction {
+        var device = given
+        let pageSizeValid = device.pageSize >= 512 && device.pageSize & (device.pageSize - 1) == 0
+        if !pageSizeValid { device.pageSize = 4096 }
+        var result = reconstructOnDevice(event, device: device, iommuRuns: iommuRuns)
+        if !pageSizeValid {
+            result.exact = false
+            result.note = appending(result.note, "page size \(given.pageSize) is not a power of two: 4096 assumed")
+        }
+        return result
+    }
+
+    private func reconstructOnDevice(_ event: MapSGEvent, device: DeviceProperties, iommuRuns: [IOMMUMapEvent]) -> Reconstruction {
         var result: Reconstruction
         if device.iommu.isTranslated {
-            guard device.iovaGranule > 0, device.iovaGranule & (device.iovaGranule - 1) == 0 else {
+            guard device.iovaGranule > 0, device.iovaGranule <= 1 << 30, device.iovaGranule & (device.iovaGranule - 1) == 0 else {
                 let direct = DirectListReconstruction(event: event, device: device, swiotlbPool: swiotlbPool).reconstruct()
-                return Reconstruction(inputs: direct.inputs, exact: false, note: "IOVA granule \(device.iovaGranule) is not a power of two", truncated: direct.truncated)
+                return Reconstruction(inputs: direct.inputs, exact: false, note: "IOVA granule \(device.iovaGranule) is not a power of two up to 2^30", truncated: direct.truncated)
             }
             result = IOMMUListReconstruction(event: event, granule: device.iovaGranule, pageSize: device.pageSize, iommuRuns: iommuRuns).reconstruct()
-            if !result.exact, !result.truncated, onePerOutput(event), inIOVAOrder(event, granule: device.iovaGranule) {
-                // One input per output in every mapper: the lengths are the outputs'.
+            if !result.exact, !result.truncated, onePerOutput(event),
+               inIOVAOrder(event, granule: device.iovaGranule) || device.untrusted || printsP2PLengthsRight {
+                // One input per output in every mapper: the lengths are the outputs'
+                // (bus-address entries too, before 6.16; the entry-by-entry path of
+                // untrusted devices allocates each entry apart, out of IOVA order).
                 result.exact = true
                 result.inputs = zip(event.physAddresses, event.dmaLengths).map { ScatterEntry(phys: $0, length: $1, pageSize: device.pageSize) }
                 result.note = appending(result.note, "one input per output: lengths taken from the outputs although the addresses do not fit the model")
             }
         } else {
             result = DirectListReconstruction(event: event, device: device, swiotlbPool: swiotlbPool).reconstruct()
+            if !result.exact, !result.truncated, onePerOutput(event), printsP2PLengthsRight {
+                result.exact = true
+                result.note = appending(result.note, "kernel \(release.map(\.description) ?? "?") prints P2P output lengths as given: lengths exact")
+            }
         }
         if result.exact, let window = p2pInput(event), release.map({ $0 >= KernelRelease(6, 16) }) ?? true {
             result.exact = false
             result.note = appending(result.note, "input in P2PDMA window of \(window.provider): 6.16+ kernels print wrong lengths for bus-address entries")
         }
         return result
+    }
+
+    /// Kernels before 6.16 print the true length of every output, P2P bus-address ones included.
+    private var printsP2PLengthsRight: Bool {
+        release.map { $0 < KernelRelease(6, 16) } ?? false
     }
 
     /// Same number of inputs as outputs, nothing hidden, every output inside the IOVA layout.

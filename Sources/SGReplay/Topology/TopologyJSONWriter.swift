@@ -48,7 +48,7 @@ extension DeviceOverrides {
     public func apply(to properties: inout DeviceProperties) {
         if let iommu { properties.iommu = iommu }
         if let iovaGranule { properties.iovaGranule = iovaGranule }
-        if let dmaMaskBits { properties.dmaMask = dmaMaskBits >= 64 ? .max : (UInt64(1) << UInt64(dmaMaskBits)) - 1 }
+        if let dmaMaskBits { properties.dmaMask = dmaMaskBits >= 64 ? .max : dmaMaskBits <= 0 ? 0 : (UInt64(1) << UInt64(dmaMaskBits)) - 1 }
         if let maxSegmentSize { properties.maxSegmentSize = maxSegmentSize }
         if let segmentBoundaryMask { properties.segmentBoundaryMask = segmentBoundaryMask }
         if let minAlignMask { properties.minAlignMask = minAlignMask }

@@ -1,0 +1,75 @@
+import SGIngest
+import SGModel
+
+extension DeviceEvidence {
+    /// Learns from one `dma_map_sg`: which mapper made it, how large and how
+    /// high its outputs are, where bounced or bus-address outputs sit.
+    mutating func classify(_ e: MapSGEvent, runs: [IOMMUMapEvent], bounced: Bool) {
+        let m = min(e.dmaAddresses.count, e.dmaLengths.count)
+        let n = e.physAddresses.count
+        for run in runs { noteRun((run.iova, run.size)) }
+        let identical = n == m && m > 0 && (0 ..< m).allSatisfy { e.dmaAddresses[$0] == e.physAddresses[$0] }
+        let merged = e.fullEnts < e.fullNents
+        let translated = !runs.isEmpty || merged || (!identical && !bounced && m > 0 && inferredIOMMU != IOMMUMode.none)
+        if runs.isEmpty, !merged, !identical, !bounced, n == m, m > 0 { noteRangeOffsets(e, count: m) }
+        var outOfLayout: Set<Int> = []
+        if translated, n == m {
+            for problem in IOVALayoutCheck(addresses: Array(e.dmaAddresses.prefix(m)), lengths: e.dmaLengths.prefix(m).map { UInt64($0) }, granule: 4096).outOfOrder() {
+                outOfLayout.insert(problem)
+            }
+        }
+        for j in 0 ..< m {
+            let a = e.dmaAddresses[j], l = UInt64(e.dmaLengths[j])
+            if outOfLayout.contains(j) {
+                noteBusAddress(phys: e.physAddresses[j], dma: a, length: l)
+                largestSegment = max(largestSegment, l)
+                continue
+            }
+            noteOutput(address: a, length: l)
+            if !translated, j < n, a != e.physAddresses[j], a < 1 << 32 { noteBounce(a, l) }
+        }
+        if !runs.isEmpty { mapsWithIOMMURuns += 1 } else if merged { mapsMerged += 1 } else if translated { mapsTranslated += 1 } else if identical { mapsIdentical += 1 } else { mapsElsewhere += 1 }
+    }
+
+    /// Learns from one successful `dma_map_phys`/`_page`/`_resource`.
+    mutating func classifySingle(phys: UInt64, dma: UInt64, size: UInt64, runs: [IOMMUMapEvent], bounced: Bool, mmio: Bool) {
+        for run in runs { noteRun((run.iova, run.size)) }
+        noteOutput(address: dma, length: size)
+        if !runs.isEmpty {
+            mapsWithIOMMURuns += 1
+        } else if dma == phys {
+            if !mmio { mapsIdentical += 1 }
+        } else if bounced || inferredIOMMU == IOMMUMode.none {
+            mapsElsewhere += 1
+            if dma < 1 << 32 { noteBounce(dma, size) }
+        } else {
+            mapsTranslated += 1
+        }
+    }
+
+    private mutating func noteRangeOffsets(_ e: MapSGEvent, count m: Int) {
+        let offset = e.physAddresses[0] &- e.dmaAddresses[0]
+        guard (1 ..< m).allSatisfy({ e.physAddresses[$0] &- e.dmaAddresses[$0] == offset }), rangeOffset == nil || rangeOffset == offset else {
+            rangeOffsetBroken = true
+            return
+        }
+        rangeOffset = offset
+        rangeOffsetMappings += 1
+    }
+
+    private mutating func noteBounce(_ address: UInt64, _ length: UInt64) {
+        bounceLow = min(bounceLow, address)
+        bounceHigh = max(bounceHigh, address &+ max(length, 1) &- 1)
+    }
+
+    private mutating func noteBusAddress(phys: UInt64, dma: UInt64, length: UInt64) {
+        let offset = dma &- phys
+        let (last, overflow) = phys.addingReportingOverflow(max(length, 1) - 1)
+        guard !overflow else { return }
+        if let r = busOffsets[offset] {
+            busOffsets[offset] = min(r.lowerBound, phys) ... max(r.upperBound, last)
+        } else {
+            busOffsets[offset] = phys ... last
+        }
+    }
+}
