@@ -108,3 +108,16 @@ extension AnalyzerRealTraceTests {
         print("real-6.1 with driver limits: \(byKind.sorted { $0.key < $1.key }); errors \(errors), truth-supported \(supported)")
     }
 }
+
+extension AnalyzerRealTraceTests {
+    /// Without any topology (everything inferred from the trace) nothing may be an error.
+    @Test func noErrorWithoutTopology() throws {
+        let trace = Self.captureDir.appendingPathComponent("trace.txt.xz").path
+        let result = try Analyzer(AnalyzerOptions(traces: [trace])).run()
+        var byKind: [String: Int] = [:]
+        for f in result.findings { byKind["\(f.kind.rawValue)/\(f.severity.rawValue)", default: 0] += 1 }
+        print("real-6.1 without topology: \(byKind.sorted { $0.key < $1.key }); model \(result.model) (\(result.modelReason))")
+        #expect(!result.findings.contains { $0.severity == .error })
+        #expect(result.kernel == .current)
+    }
+}
