@@ -23,10 +23,17 @@ test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
-## demo: analyse the shipped sample traces into reports/<name>/.
+## demo: analyse the shipped sample traces (and the real 6.1 capture in ../shared when present)
+##       into reports/<name>/; a sample's topology file is <name>.topology.json beside it.
+REAL_CAPTURE = ../shared/traces/real-6.1-iommu-lazy/trace.txt.xz
 demo: build
-	@set -e; for t in traces/*.txt traces/*.xz; do [ -e "$$t" ] || continue; \
-	  echo "== $$t"; $(BIN) analyze "$$t" --format html,csv,json,sarif,junit --fail-on never; done
+	@set -e; for t in traces/*.trace $(wildcard $(REAL_CAPTURE)); do \
+	  name=$$(basename "$$t" .trace); topo=""; \
+	  [ -f "traces/$$name.topology.json" ] && topo="--topology traces/$$name.topology.json"; \
+	  if [ "$$t" = "$(REAL_CAPTURE)" ]; then name=real-6.1-iommu-lazy; topo="--topology traces/$$name.topology.json"; fi; \
+	  echo "== $$t $$topo"; \
+	  $(BIN) analyze "$$t" $$topo --out "reports/$$name" --format html,csv,json,sarif,junit --fail-on never; \
+	done
 
 ## bench: ingest throughput on a generated 1 GB trace, against wc -l.
 bench: build

@@ -76,7 +76,8 @@ let package = Package(
         .testTarget(name: "ReplayTests", dependencies: ["SGReplay", "SGIngest", "SGModel"]),
         .testTarget(
             name: "ReportsTests",
-            dependencies: ["SGReports", "SGReplay", .product(name: "CSV", package: "CSV.swift")]
+            dependencies: ["SGReports", "SGReplay", .product(name: "CSV", package: "CSV.swift")],
+            exclude: ["Fixtures"]
         ),
         .testTarget(name: "CLITests", dependencies: ["sgreplay"]),
     ]

@@ -80,6 +80,8 @@ public struct AnalysisResult: Sendable {
     public var downgradedByLostEvents: Int
     /// Wall-clock seconds per stage (`ingest`, `replay`, `reports`).
     public var timings: [String: Double]
+    /// Per-kind explanations from the checks; reports prefer them to their own wording.
+    public var kindExplanations: [FindingKind: String] = [:]
 
     public init(traces: [String], input: InputAccounting, kernel: KernelRelease, model: String, modelReason: String, candidate: String? = nil, devices: [DeviceRecord], mappings: [MappingRecord], findings: [Finding], suppressedByLostEvents: Int = 0, downgradedByLostEvents: Int = 0, timings: [String: Double] = [:]) {
         self.traces = traces

@@ -1,6 +1,59 @@
+import Foundation
 import SGReplay
 
 /// Output formats (`--format`).
+///
+/// `csv` and `json` are always written (CONTRACTS.md: `summary.json`, `findings.csv`,
+/// `mappings.csv` and `devices.csv` are in every output directory); `html`, `sarif`
+/// and `junit` add `report.html`, `findings.sarif` and `junit.xml`.
 public enum ReportFormat: String, Sendable, CaseIterable {
     case html, csv, json, sarif, junit
+}
+
+/// Writes the report files of one analysis into a directory.
+///
+/// Output is a pure function of the ``AnalysisResult`` and the options: the same
+/// input gives byte-identical files (sorted keys, stable order, no clock reads;
+/// run time appears only in `summary.json`, from ``AnalysisResult/timings``).
+public struct ReportWriter: Sendable {
+    public var result: AnalysisResult
+    public var options: ReportOptions
+
+    public init(result: AnalysisResult, options: ReportOptions = ReportOptions()) {
+        self.result = result
+        self.options = options
+    }
+
+    /// The file names `write` produces for `formats`, sorted.
+    public static func fileNames(for formats: Set<ReportFormat>) -> [String] {
+        var names = ["devices.csv", "findings.csv", "mappings.csv", "summary.json"]
+        if formats.contains(.html) { names.append("report.html") }
+        if formats.contains(.sarif) { names.append("findings.sarif") }
+        if formats.contains(.junit) { names.append("junit.xml") }
+        return names.sorted()
+    }
+
+    /// Writes the files into `directory` (created if needed) and returns their URLs, sorted by name.
+    @discardableResult
+    public func write(to directory: URL, formats: Set<ReportFormat> = Set(ReportFormat.allCases)) throws -> [URL] {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let names = Self.fileNames(for: formats)
+        let catalog = FindingKindCatalog(overrides: result.kindExplanations)
+        let url = { (name: String) in directory.appendingPathComponent(name) }
+
+        try CSVTableWriter(url: url("findings.csv"), header: FindingsCSV.header).write(FindingsCSV.rows(result))
+        try CSVTableWriter(url: url("mappings.csv"), header: MappingsCSV.header).write(MappingsCSV.rows(result))
+        try CSVTableWriter(url: url("devices.csv"), header: DevicesCSV.header).write(DevicesCSV.rows(result))
+        try SummaryDocument(result: result, outputs: names).encoded().write(to: url("summary.json"))
+        if formats.contains(.sarif) {
+            try SARIFReport(result: result, catalog: catalog).encoded().write(to: url("findings.sarif"))
+        }
+        if formats.contains(.junit) {
+            try Data(JUnitReport(result: result, options: options, catalog: catalog).xml().utf8).write(to: url("junit.xml"))
+        }
+        if formats.contains(.html) {
+            try Data(HTMLReport(result: result, options: options, catalog: catalog).render().utf8).write(to: url("report.html"))
+        }
+        return names.map(url)
+    }
 }

@@ -1,12 +1,53 @@
 import ArgumentParser
+import Foundation
+import SGIngest
+import SGReplay
 
-/// `sgreplay analyze` (see CONTRACTS.md).
+/// `sgreplay analyze TRACE...`: reconstruct, replay, check, report (CONTRACTS.md).
 struct AnalyzeCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "analyze", abstract: "Analyze (not available yet).")
+    static let configuration = CommandConfiguration(
+        commandName: "analyze",
+        abstract: "Analyse DMA-mapping traces and write reports.",
+        discussion: """
+            TRACE is ftrace text (trace, trace_pipe), trace-cmd report or perf script text, plain, xz or gzip \
+            (detected from magic bytes), or '-' for standard input. Several traces are analysed as one run. \
+            Exit status: 0 clean, 1 findings at or above --fail-on, 2 usage error or unreadable input, \
+            3 input damaged part-way (what was read is still analysed and reported).
+            """
+    )
 
-    @Argument(parsing: .allUnrecognized) var rest: [String] = []
+    @Argument(help: "Trace files, or '-' for standard input.")
+    var traces: [String]
+
+    @OptionGroup var options: AnalysisOptions
+
+    func validate() throws {
+        if traces.filter({ $0 == "-" }).count > 1 { throw ValidationError("standard input ('-') can be given once") }
+        _ = try options.reportFormats()
+        try options.validateModelChoice()
+    }
 
     func run() throws {
-        throw notYetAvailable("'analyze'")
+        try checkReadable(traces)
+        let run = AnalysisRun(
+            traces: traces, options: options, topology: try options.loadTopology(),
+            symbolizer: try options.loadSymbolizer(), formats: try options.reportFormats(),
+            outputDirectory: options.out ?? defaultOutputDirectory(for: traces[0]))
+        let progress = ProgressLine(enabled: isatty(2) != 0)
+        progress.show("analysing \(traces.joined(separator: " "))")
+        let outcome: AnalysisRun.Outcome
+        do {
+            outcome = try run.perform()
+        } catch let error as IngestError {
+            progress.clear()
+            FileHandleStandardError.write("sgreplay: \(error)\n")
+            throw ExitCode(ExitStatus.usage)
+        }
+        progress.clear()
+        let result = outcome.result
+        for message in result.input.damage { FileHandleStandardError.write("sgreplay: \(message)\n") }
+        print("\(result.input.lines) lines, \(result.input.eventsUsed) DMA/IOMMU events, \(result.input.lostEvents) lost; \(findingsLine(result)); reports in \(outcome.directory)/")
+        let status = exitStatus(for: [result], failOn: options.failOn)
+        if status != ExitStatus.clean { throw ExitCode(status) }
     }
 }

@@ -1,12 +1,137 @@
 import ArgumentParser
+import Foundation
+import SGIngest
+import SGReplay
+import SGReports
+import Synchronization
 
-/// `sgreplay audit` (see CONTRACTS.md).
+/// `sgreplay audit DIR|TRACE...`: analyse many traces one by one (in parallel
+/// with `--jobs`), each into `<out>/<trace-basename>/`, and fail only on
+/// findings not in `--baseline`.
 struct AuditCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "audit", abstract: "Audit (not available yet).")
+    static let configuration = CommandConfiguration(
+        commandName: "audit",
+        abstract: "Analyse many traces (each separately) for CI; compare with a baseline.",
+        discussion: """
+            Directories are searched recursively for trace files (hidden files and files named *.json, \
+            *.csv, *.html, *.md are skipped). Each trace is reported in <out>/<trace-basename>/ \
+            (default out: reports/), and <out>/audit.csv lists one row per trace. \
+            --baseline takes a findings.csv (of an earlier analyze or audit): findings with the same \
+            kind, device and call-site symbol are known and do not fail the audit.
+            """
+    )
 
-    @Argument(parsing: .allUnrecognized) var rest: [String] = []
+    @Argument(help: "Directories and trace files.")
+    var inputs: [String]
+
+    @OptionGroup var options: AnalysisOptions
+
+    @Option(help: "findings.csv of known findings that do not fail the audit.")
+    var baseline: String?
+
+    @Option(help: "Traces analysed at once.")
+    var jobs: Int = 1
+
+    func validate() throws {
+        if jobs < 1 { throw ValidationError("--jobs must be at least 1") }
+        if inputs.contains("-") { throw ValidationError("audit reads files and directories, not standard input") }
+        _ = try options.reportFormats()
+        try options.validateModelChoice()
+    }
 
     func run() throws {
-        throw notYetAvailable("'audit'")
+        let traces = try collectTraces(inputs)
+        guard !traces.isEmpty else {
+            FileHandleStandardError.write("sgreplay audit: no trace files in \(inputs.joined(separator: " "))\n")
+            throw ExitCode(ExitStatus.usage)
+        }
+        let known: FindingBaseline
+        do {
+            known = try baseline.map { try FindingBaseline(path: $0) } ?? FindingBaseline()
+        } catch {
+            FileHandleStandardError.write("sgreplay audit: baseline \(error)\n")
+            throw ExitCode(ExitStatus.usage)
+        }
+        let topology = try options.loadTopology()
+        let symbolizer = try options.loadSymbolizer()
+        let formats = try options.reportFormats()
+        let root = options.out ?? "reports"
+        let directories = uniqueDirectories(for: traces, under: root)
+
+        let outcomes = Mutex<[Int: Result<AnalysisResult, Error>]>([:])
+        let next = Atomic<Int>(0)
+        let worker: @Sendable () -> Void = {
+            while true {
+                let i = next.add(1, ordering: .relaxed).oldValue
+                guard i < traces.count else { return }
+                let run = AnalysisRun(traces: [traces[i]], options: options, topology: topology, symbolizer: symbolizer, formats: formats, outputDirectory: directories[i])
+                let outcome = Result { try run.perform().result }
+                outcomes.withLock { $0[i] = outcome }
+            }
+        }
+        let workers = min(jobs, traces.count)
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in worker() }
+
+        var results: [AnalysisResult] = []
+        var rows = [["trace", "report", "lines", "events_used", "lost_events", "damaged", "errors", "warnings", "infos", "new_findings", "status"]]
+        var unreadable = false
+        let all = outcomes.withLock { $0 }
+        for (i, trace) in traces.enumerated() {
+            switch all[i]! {
+            case .success(let result):
+                results.append(result)
+                let counts = Dictionary(grouping: result.findings, by: \.severity).mapValues(\.count)
+                let new = result.findings.filter { !known.contains($0) }.count
+                rows.append([trace, directories[i], "\(result.input.lines)", "\(result.input.eventsUsed)", "\(result.input.lostEvents)", "\(result.input.damaged)", "\(counts[.error] ?? 0)", "\(counts[.warning] ?? 0)", "\(counts[.info] ?? 0)", "\(new)", "analysed"])
+                print("\(trace): \(findingsLine(result)), \(new) not in baseline → \(directories[i])/")
+            case .failure(let error):
+                unreadable = true
+                FileHandleStandardError.write("sgreplay audit: \(error)\n")
+                rows.append([trace, directories[i], "", "", "", "", "", "", "", "", "unreadable"])
+            }
+        }
+        try AuditTable(rows: rows).write(to: root + "/audit.csv")
+        var status = exitStatus(for: results, failOn: options.failOn, isKnown: known.contains)
+        if unreadable && status == ExitStatus.clean { status = ExitStatus.usage }
+        if status != ExitStatus.clean { throw ExitCode(status) }
+    }
+
+    /// Trace files named directly, and those found under directories, in a stable order.
+    private func collectTraces(_ inputs: [String]) throws -> [String] {
+        var traces: [String] = []
+        let skipped = [".json", ".csv", ".html", ".md", ".sarif", ".xml", ".png"]
+        for input in inputs {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: input, isDirectory: &isDirectory) else {
+                FileHandleStandardError.write("sgreplay audit: \(input): no such file or directory\n")
+                throw ExitCode(ExitStatus.usage)
+            }
+            guard isDirectory.boolValue else {
+                traces.append(input)
+                continue
+            }
+            let base = URL(fileURLWithPath: input)
+            guard let walker = FileManager.default.enumerator(at: base, includingPropertiesForKeys: [.isRegularFileKey], options: [.skipsHiddenFiles]) else { continue }
+            var found: [String] = []
+            for case let url as URL in walker {
+                guard (try? url.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) == true else { continue }
+                let name = url.lastPathComponent
+                if skipped.contains(where: { name.hasSuffix($0) }) { continue }
+                found.append(url.path)
+            }
+            traces += found.sorted()
+        }
+        return traces
+    }
+
+    /// `<root>/<basename>`, with `-2`, `-3` … where two traces share a basename.
+    private func uniqueDirectories(for traces: [String], under root: String) -> [String] {
+        var seen: [String: Int] = [:]
+        return traces.map { trace in
+            let name = String(defaultOutputDirectory(for: trace).dropFirst("reports/".count))
+            seen[name, default: 0] += 1
+            let n = seen[name]!
+            return "\(root)/\(n == 1 ? name : "\(name)-\(n)")"
+        }
     }
 }

@@ -11,6 +11,27 @@ struct SGReplayCommand: ParsableCommand {
             SymbolizeCommand.self, ModelsCommand.self, GenerateCommand.self, IngestCommand.self,
         ]
     )
+
+    /// Runs the command line with CONTRACTS.md's exit statuses: argument-parser's
+    /// usage errors (64) become 2; `ExitCode`s thrown by subcommands pass through.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                // --help / --version: argument-parser prints them itself.
+                exit(withError: error)
+            }
+            if error is ExitCode {
+                Self.exit(withError: error)
+            }
+            let message = fullMessage(for: error)
+            if !message.isEmpty { FileHandleStandardError.write(message + "\n") }
+            Self.exit(withError: ExitCode(code == .validationFailure || code.rawValue == 64 ? ExitStatus.usage : code.rawValue))
+        }
+    }
 }
 
 /// Exit statuses of CONTRACTS.md.

@@ -3,30 +3,12 @@ import Testing
 
 /// `sgreplay devices` run as users run it, on the real 6.1 capture.
 @Suite struct DevicesCommandTests {
-    static let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let capture = repoRoot.appendingPathComponent("../shared/traces/real-6.1-iommu-lazy/trace.txt.xz").standardizedFileURL.path
-
-    /// The built `sgreplay` beside the test bundle.
-    static var binary: URL {
-        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        while dir.path != "/", !FileManager.default.isExecutableFile(atPath: dir.appendingPathComponent("sgreplay").path) {
-            dir = dir.deletingLastPathComponent()
-        }
-        return dir.appendingPathComponent("sgreplay")
-    }
+    static let capture = CLIRunner.realCapture
+    static let repoRoot = CLIRunner.repoRoot
 
     static func run(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+        let r = try CLIRunner.run(arguments)
+        return (r.status, r.stdout, r.stderr)
     }
 
     @Test func tableOfTheRealCapture() throws {

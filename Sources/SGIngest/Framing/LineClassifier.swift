@@ -19,6 +19,8 @@ enum LineClassifier {
             return line.index(of: " is empty") != nil ? .header : .malformed("unrecognised `CPU ` line")
         case 0x63 where line.hasPrefix("cpus="): // 'c'
             return .header
+        case 0x76 where line.hasPrefix("version = "): // 'v': older trace-cmd report banner
+            return .header
         default:
             break
         }

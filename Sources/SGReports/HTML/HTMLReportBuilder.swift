@@ -1,0 +1,220 @@
+import SGModel
+import SGReplay
+
+/// Turns an ``AnalysisResult`` into the ``HTMLReportModel`` the template renders:
+/// aggregates over everything, rows and pictures for the first N of each kind.
+struct HTMLReportBuilder {
+    let result: AnalysisResult
+    let options: ReportOptions
+    let catalog: FindingKindCatalog
+
+    static let overlapKinds: Set<FindingKind> = [.overlapLive, .overlapInList, .overlapP2PIOVA]
+
+    func model() -> HTMLReportModel {
+        let findings = result.findings
+        var perKind: [FindingKind: [Finding]] = [:]
+        for f in findings { perKind[f.kind, default: []].append(f) }
+        let counts = severityCounts(findings)
+        let shownRows = FindingKind.allCases.flatMap { (perKind[$0] ?? []).prefix(options.htmlFindingsPerKind) }
+        let pictured = Set(FindingKind.allCases.flatMap { kind in
+            (perKind[kind] ?? []).filter(hasEvidence).prefix(options.htmlPicturesPerKind).map(\.id)
+        })
+        let (sites, sitesMore) = callSites(findings)
+        let (pictures, picturesMore) = devicePictures()
+        return HTMLReportModel(
+            title: "sgreplay report — " + (result.traces.isEmpty ? "(no trace)" : result.traces.map(Self.baseName).joined(separator: ", ")),
+            traces: result.traces,
+            overview: overview(),
+            errors: counts[.error] ?? 0, warnings: counts[.warning] ?? 0, infos: counts[.info] ?? 0,
+            totalFindings: findings.count,
+            accounting: accounting(),
+            accountingBar: accountingBar(),
+            reconciles: result.input.reconciles,
+            lostEvents: result.input.lostEvents > 0 || result.input.lostMarkers > 0,
+            lostNote: lostNote(),
+            damaged: result.input.damaged,
+            damage: result.input.damage,
+            malformed: result.input.malformedLines.prefix(20).map { .init(file: $0.file, line: $0.line, reason: $0.reason) },
+            hasMalformed: !result.input.malformedLines.isEmpty,
+            malformedMore: max(0, result.input.malformed - min(20, result.input.malformedLines.count)),
+            devices: devices(),
+            kinds: kindRows(perKind),
+            quietKinds: FindingKind.allCases.filter { perKind[$0] == nil }.map(\.rawValue).joined(separator: ", "),
+            sites: sites, sitesMore: sitesMore,
+            findings: shownRows.map { row($0, pictured: pictured.contains($0.id)) },
+            findingsShown: shownRows.count,
+            findingsTruncated: shownRows.count < findings.count,
+            perKind: options.htmlFindingsPerKind,
+            kindOptions: FindingKind.allCases.filter { perKind[$0] != nil }.map(\.rawValue),
+            deviceOptions: Array(Set(shownRows.map(\.device))).sorted(),
+            cardGroups: cardGroups(perKind),
+            devicePictures: pictures, devicePicturesMore: picturesMore,
+            css: "", script: "")
+    }
+
+    static func baseName(_ path: String) -> String {
+        path.split(separator: "/").last.map(String.init) ?? path
+    }
+
+    static func anchor(_ text: String) -> String {
+        String(text.map { $0.isLetter || $0.isNumber || $0 == "-" ? $0 : "_" })
+    }
+
+    private func hasEvidence(_ f: Finding) -> Bool {
+        !f.evidence.inputs.isEmpty || !f.evidence.observed.isEmpty || !f.evidence.expected.isEmpty || !f.evidence.relatedRanges.isEmpty
+    }
+
+    private func severityCounts(_ findings: [Finding]) -> [Severity: Int] {
+        var out: [Severity: Int] = [:]
+        for f in findings { out[f.severity, default: 0] += 1 }
+        return out
+    }
+
+    private func overview() -> [HTMLReportModel.KeyValue] {
+        var rows: [HTMLReportModel.KeyValue] = [
+            .init(key: "Traces", value: result.traces.joined(separator: ", ")),
+            .init(key: "Kernel", value: result.kernel.description),
+            .init(key: "Model", value: result.model),
+            .init(key: "Why this model", value: result.modelReason),
+        ]
+        if let candidate = result.candidate { rows.append(.init(key: "Candidate model", value: candidate)) }
+        rows.append(.init(key: "Devices", value: "\(result.devices.count)"))
+        let live = result.mappings.reduce(0) { $0 + ($1.unmapLine == nil ? 1 : 0) }
+        rows.append(.init(key: "Mappings", value: "\(result.mappings.count) reconstructed, \(live) live at end of trace, \(result.mappings.reduce(0) { $0 + ($1.exact ? 0 : 1) }) ambiguous"))
+        return rows
+    }
+
+    private func accounting() -> [HTMLReportModel.Accounting] {
+        let i = result.input
+        return [
+            .init(label: "Input files", count: "\(i.files.count)", note: i.files.joined(separator: ", ")),
+            .init(label: "Lines", count: "\(i.lines)", note: "= the five classes below"),
+            .init(label: "Events used", count: "\(i.eventsUsed)", note: "DMA / IOMMU / swiotlb events replayed"),
+            .init(label: "Other events", count: "\(i.eventsOther)", note: "well-formed events of no interest"),
+            .init(label: "Header lines", count: "\(i.headerLines)", note: "headers, blank lines, markers"),
+            .init(label: "Stack lines", count: "\(i.stackLines)", note: "stack-trace frames"),
+            .init(label: "Malformed", count: "\(i.malformed)", note: "listed in summary.json (first 1000)"),
+            .init(label: "Lost events", count: "\(i.lostEvents)", note: "\(i.lostMarkers) lost/dropped marker(s)"),
+        ]
+    }
+
+    /// A stacked bar of the five line classes.
+    private func accountingBar() -> String {
+        let i = result.input
+        let parts: [(String, Int, String)] = [("events used", i.eventsUsed, "#4e79a7"), ("other events", i.eventsOther, "#a0cbe8"),
+                                              ("headers", i.headerLines, "#bab0ac"), ("stacks", i.stackLines, "#d4a6c8"),
+                                              ("malformed", i.malformed, "#d62728")]
+        let total = max(parts.reduce(0) { $0 + $1.1 }, 1)
+        var x = 0.0
+        var body: [SVGElement] = []
+        var legendX = 0.0
+        for (label, count, color) in parts {
+            let w = Double(count) / Double(total) * 760
+            if w > 0 { body.append(.rect(x: x, y: 0, width: w, height: 18, fill: color, title: "\(label): \(count)")) }
+            x += w
+            body.append(.rect(x: legendX, y: 26, width: 10, height: 10, fill: color))
+            let text = "\(label) \(count)"
+            body.append(.text(text, x: legendX + 14, y: 35, size: 10.5, fill: "#333"))
+            legendX += 24 + Double(text.count) * 6.2
+        }
+        return SVGElement.document(width: 760, height: 40, label: "input line classes", className: "bar", children: body).rendered
+    }
+
+    private func lostNote() -> String {
+        let i = result.input
+        var text = "The trace lost \(i.lostEvents) event(s) at \(i.lostMarkers) marker(s)."
+        text += " \(result.downgradedByLostEvents) finding(s) were downgraded to possible and \(result.suppressedByLostEvents) suppressed because history before them is incomplete."
+        return text
+    }
+
+    private func devices() -> [HTMLReportModel.Device] {
+        var mappings: [String: Int] = [:], findings: [String: Int] = [:]
+        for m in result.mappings { mappings[m.device, default: 0] += 1 }
+        for f in result.findings { findings[f.device, default: 0] += 1 }
+        return result.devices.sorted { $0.properties.name < $1.properties.name }.map { d in
+            let p = d.properties
+            return .init(name: p.name, kind: d.kind, iommu: p.iommu.rawValue, granule: ValueFormat.bytes(p.iovaGranule),
+                         mask: ValueFormat.maskBits(p.addressLimit).map { "\($0)-bit" } ?? ValueFormat.hex(p.addressLimit),
+                         maxSegment: ValueFormat.bytes(UInt64(p.maxSegmentSize)), boundary: ValueFormat.hex(p.segmentBoundaryMask),
+                         source: d.source.rawValue, inferred: d.source == .inferred, mappings: mappings[p.name] ?? 0,
+                         findings: findings[p.name] ?? 0, notes: d.notes.joined(separator: "; "))
+        }
+    }
+
+    private func kindRows(_ perKind: [FindingKind: [Finding]]) -> [HTMLReportModel.KindRow] {
+        let top = max(perKind.values.map(\.count).max() ?? 1, 1)
+        return FindingKind.allCases.compactMap { kind in
+            guard let list = perKind[kind] else { return nil }
+            let c = severityCounts(list)
+            return .init(kind: kind.rawValue, title: catalog.title(kind), explanation: catalog.explanation(kind),
+                         errors: c[.error] ?? 0, warnings: c[.warning] ?? 0, infos: c[.info] ?? 0, total: list.count,
+                         barWidth: max(2, list.count * 160 / top), anchor: "kind-" + kind.rawValue)
+        }
+    }
+
+    private func callSites(_ findings: [Finding]) -> ([HTMLReportModel.SiteRow], Int) {
+        struct Site { var source: String; var count: Int; var kinds: Set<String> }
+        var sites: [String: Site] = [:]
+        for f in findings {
+            let key = f.symbol.isEmpty ? "(no call site)" : f.symbol
+            sites[key, default: Site(source: f.source, count: 0, kinds: [])].count += 1
+            sites[key]!.kinds.insert(f.kind.rawValue)
+        }
+        let sorted = sites.sorted { ($1.value.count, $0.key) < ($0.value.count, $1.key) }
+        let rows = sorted.prefix(30).map { key, site in
+            HTMLReportModel.SiteRow(symbol: key, source: site.source, count: site.count, kinds: site.kinds.sorted().joined(separator: ", "))
+        }
+        return (rows, max(0, sorted.count - rows.count))
+    }
+
+    private func row(_ f: Finding, pictured: Bool) -> HTMLReportModel.FindingRow {
+        .init(id: f.id, kind: f.kind.rawValue, severity: f.severity.rawValue, confidence: f.confidence.rawValue, device: f.device,
+              time: ValueFormat.seconds(f.time), timeSort: String(format: "%020.6f", f.time), location: "\(Self.baseName(f.file)):\(f.line)",
+              file: f.file, line: f.line, event: f.event, detail: f.detail, expected: f.expected, observed: f.observed,
+              symbol: f.symbol, hasPicture: pictured)
+    }
+
+    private func cardGroups(_ perKind: [FindingKind: [Finding]]) -> [HTMLReportModel.KindCards] {
+        FindingKind.allCases.compactMap { kind in
+            guard let list = perKind[kind] else { return nil }
+            let withEvidence = list.filter(hasEvidence)
+            let cards = withEvidence.prefix(options.htmlPicturesPerKind).map { f in
+                HTMLReportModel.Card(
+                    id: f.id, kind: f.kind.rawValue, severity: f.severity.rawValue, confidence: f.confidence.rawValue,
+                    device: f.device, location: "\(f.file):\(f.line)", event: f.event, detail: f.detail,
+                    expected: f.expected, observed: f.observed, symbol: f.symbol, source: f.source,
+                    svg: MappingPicture(finding: f, pictureID: "pic-" + Self.anchor(f.id)).svg()?.rendered ?? "")
+            }
+            guard !cards.isEmpty else { return nil }
+            return .init(kind: kind.rawValue, title: catalog.title(kind), explanation: catalog.explanation(kind), cards: cards,
+                         more: list.count - cards.count, anchor: "cards-" + kind.rawValue)
+        }
+    }
+
+    private func devicePictures() -> ([HTMLReportModel.DevicePictures], Int) {
+        var byDevice: [String: [MappingRecord]] = [:]
+        for m in result.mappings { byDevice[m.device, default: []].append(m) }
+        var overlaps: [String: [Finding]] = [:]
+        for f in result.findings where Self.overlapKinds.contains(f.kind) { overlaps[f.device, default: []].append(f) }
+        let ordered = byDevice.sorted { ($1.value.count, $0.key) < ($0.value.count, $1.key) }
+        let shown = ordered.prefix(options.htmlDevices)
+        let pictures = shown.enumerated().map { index, entry in
+            let (device, mappings) = entry
+            let occupancy = OccupancyPicture(device: device, mappings: mappings, overlapFindings: overlaps[device] ?? [],
+                                             limit: options.occupancyMappingLimit, pictureID: "occ-\(index)")
+            let segmentSizes: [UInt64] = mappings.flatMap { m in
+                m.outputs.isEmpty ? [m.totalLength] : m.outputs.prefix(m.ents).map { UInt64($0.length) }
+            }
+            let sizeTitle = mappings.contains { !$0.outputs.isEmpty } ? "DMA segment sizes" : "mapping sizes"
+            let note = mappings.count > options.occupancyMappingLimit
+                ? "\(mappings.count) mappings: drawn as a density grid (darker = more live mappings); red crosses mark overlap findings."
+                : "\(mappings.count) mappings; light bars are still live at the end of the trace; red hatching marks overlaps."
+            return HTMLReportModel.DevicePictures(
+                name: device, occupancy: occupancy.svg()?.rendered ?? "",
+                nents: HistogramPicture(title: "entries per list (nents)", buckets: HistogramPicture.entryBuckets(mappings.map(\.nents))).svg()?.rendered ?? "",
+                sizes: HistogramPicture(title: sizeTitle, buckets: HistogramPicture.sizeBuckets(segmentSizes)).svg()?.rendered ?? "",
+                note: note)
+        }
+        return (pictures, max(0, ordered.count - shown.count))
+    }
+}

@@ -1,0 +1,64 @@
+/// The values `report.mustache` renders. Every string here is plain text that
+/// Mustache HTML-escapes, except the `svg` fields, which are built by
+/// ``SVGElement`` (itself escaping) and inserted raw.
+struct HTMLReportModel {
+    struct KeyValue { var key: String; var value: String }
+    struct Accounting { var label: String; var count: String; var note: String }
+    struct Malformed { var file: String; var line: Int; var reason: String }
+    struct Device {
+        var name: String; var kind: String; var iommu: String; var granule: String; var mask: String
+        var maxSegment: String; var boundary: String; var source: String; var inferred: Bool
+        var mappings: Int; var findings: Int; var notes: String
+    }
+    struct KindRow {
+        var kind: String; var title: String; var explanation: String
+        var errors: Int; var warnings: Int; var infos: Int; var total: Int; var barWidth: Int; var anchor: String
+    }
+    struct SiteRow { var symbol: String; var source: String; var count: Int; var kinds: String }
+    struct FindingRow {
+        var id: String; var kind: String; var severity: String; var confidence: String; var device: String
+        var time: String; var timeSort: String; var location: String; var file: String; var line: Int; var event: String
+        var detail: String; var expected: String; var observed: String; var symbol: String; var hasPicture: Bool
+    }
+    struct Card {
+        var id: String; var kind: String; var severity: String; var confidence: String; var device: String
+        var location: String; var event: String; var detail: String; var expected: String; var observed: String
+        var symbol: String; var source: String; var svg: String
+    }
+    struct KindCards { var kind: String; var title: String; var explanation: String; var cards: [Card]; var more: Int; var anchor: String }
+    struct DevicePictures { var name: String; var occupancy: String; var nents: String; var sizes: String; var note: String }
+
+    var title: String
+    var traces: [String]
+    var overview: [KeyValue]
+    var errors: Int
+    var warnings: Int
+    var infos: Int
+    var totalFindings: Int
+    var accounting: [Accounting]
+    var accountingBar: String
+    var reconciles: Bool
+    var lostEvents: Bool
+    var lostNote: String
+    var damaged: Bool
+    var damage: [String]
+    var malformed: [Malformed]
+    var hasMalformed: Bool
+    var malformedMore: Int
+    var devices: [Device]
+    var kinds: [KindRow]
+    var quietKinds: String
+    var sites: [SiteRow]
+    var sitesMore: Int
+    var findings: [FindingRow]
+    var findingsShown: Int
+    var findingsTruncated: Bool
+    var perKind: Int
+    var kindOptions: [String]
+    var deviceOptions: [String]
+    var cardGroups: [KindCards]
+    var devicePictures: [DevicePictures]
+    var devicePicturesMore: Int
+    var css: String
+    var script: String
+}

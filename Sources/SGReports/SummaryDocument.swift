@@ -1,0 +1,167 @@
+import Foundation
+import SGIngest
+import SGReplay
+
+/// `summary.json`: what was read, what was found, with which model, and how long it
+/// took (the only place run time appears). Encoded with sorted keys; the schema is
+/// described in docs/reports.md.
+struct SummaryDocument: Codable, Equatable {
+    /// Bumped when a key is renamed or removed (never without a migration note).
+    var schemaVersion = 1
+    var tool = "sgreplay"
+    var traces: [String]
+    var input: Input
+    var kernel: String
+    var model: Model
+    var devices: [Device]
+    var mappings: Mappings
+    var findings: Findings
+    var timings: [String: Double]
+    /// Files written into the report directory, sorted.
+    var outputs: [String]
+
+    /// CONTRACTS.md input accounting; `events_used + events_other + header_lines +
+    /// stack_lines + malformed == lines`.
+    struct Input: Codable, Equatable {
+        var files: Int
+        var fileNames: [String]
+        var lines: Int
+        var eventsUsed: Int
+        var eventsOther: Int
+        var headerLines: Int
+        var stackLines: Int
+        var malformed: Int
+        var lostEvents: UInt64
+        var lostMarkers: Int
+        var damaged: Bool
+        var damage: [String]
+        var reconciles: Bool
+        /// First 1000 malformed lines.
+        var malformedLines: [MalformedLine]
+    }
+
+    struct Model: Codable, Equatable {
+        var name: String
+        var reason: String
+        var candidate: String?
+
+        /// Writes `candidate` as `null` when absent, so the key is always there.
+        func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(name, forKey: .name)
+            try c.encode(reason, forKey: .reason)
+            try c.encode(candidate, forKey: .candidate)
+        }
+    }
+
+    struct Device: Codable, Equatable {
+        var device: String
+        var kind: String
+        var iommu: String
+        var iommuGroup: Int?
+        var granule: UInt64
+        var dmaMask: String
+        var dmaMaskBits: Int?
+        var maxSegmentSize: UInt32
+        var segmentBoundaryMask: String
+        var minAlignMask: String
+        var source: String
+        var notes: [String]
+        var mappings: Int
+        var findings: Int
+
+        /// Writes absent optionals as `null`, so every device has every key.
+        func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(device, forKey: .device)
+            try c.encode(kind, forKey: .kind)
+            try c.encode(iommu, forKey: .iommu)
+            try c.encode(iommuGroup, forKey: .iommuGroup)
+            try c.encode(granule, forKey: .granule)
+            try c.encode(dmaMask, forKey: .dmaMask)
+            try c.encode(dmaMaskBits, forKey: .dmaMaskBits)
+            try c.encode(maxSegmentSize, forKey: .maxSegmentSize)
+            try c.encode(segmentBoundaryMask, forKey: .segmentBoundaryMask)
+            try c.encode(minAlignMask, forKey: .minAlignMask)
+            try c.encode(source, forKey: .source)
+            try c.encode(notes, forKey: .notes)
+            try c.encode(mappings, forKey: .mappings)
+            try c.encode(findings, forKey: .findings)
+        }
+    }
+
+    struct Mappings: Codable, Equatable {
+        var total: Int
+        var unmapped: Int
+        var liveAtEnd: Int
+        var inexact: Int
+    }
+
+    struct Findings: Codable, Equatable {
+        var total: Int
+        /// Every kind of CONTRACTS.md, zero included.
+        var byKind: [String: Int]
+        var bySeverity: [String: Int]
+        var byConfidence: [String: Int]
+        var suppressedByLostEvents: Int
+        var downgradedByLostEvents: Int
+    }
+}
+
+extension SummaryDocument {
+    init(result: AnalysisResult, outputs: [String]) {
+        let input = result.input
+        var mappingsPerDevice: [String: Int] = [:]
+        for m in result.mappings { mappingsPerDevice[m.device, default: 0] += 1 }
+        var findingsPerDevice: [String: Int] = [:]
+        var byKind = Dictionary(uniqueKeysWithValues: FindingKind.allCases.map { ($0.rawValue, 0) })
+        var bySeverity = Dictionary(uniqueKeysWithValues: Severity.allCases.map { ($0.rawValue, 0) })
+        var byConfidence = ["definite": 0, "possible": 0]
+        for f in result.findings {
+            findingsPerDevice[f.device, default: 0] += 1
+            byKind[f.kind.rawValue, default: 0] += 1
+            bySeverity[f.severity.rawValue, default: 0] += 1
+            byConfidence[f.confidence.rawValue, default: 0] += 1
+        }
+        let unmapped = result.mappings.reduce(0) { $0 + ($1.unmapLine == nil ? 0 : 1) }
+        self.init(
+            traces: result.traces,
+            input: Input(
+                files: input.files.count, fileNames: input.files, lines: input.lines, eventsUsed: input.eventsUsed,
+                eventsOther: input.eventsOther, headerLines: input.headerLines, stackLines: input.stackLines,
+                malformed: input.malformed, lostEvents: input.lostEvents, lostMarkers: input.lostMarkers,
+                damaged: input.damaged, damage: input.damage, reconciles: input.reconciles,
+                malformedLines: Array(input.malformedLines.prefix(1000))),
+            kernel: result.kernel.description,
+            model: Model(name: result.model, reason: result.modelReason, candidate: result.candidate),
+            devices: result.devices.sorted { $0.properties.name < $1.properties.name }.map { d in
+                let p = d.properties
+                return Device(
+                    device: p.name, kind: d.kind, iommu: p.iommu.rawValue, iommuGroup: d.iommuGroup,
+                    granule: p.iovaGranule, dmaMask: ValueFormat.hex(p.addressLimit),
+                    dmaMaskBits: ValueFormat.maskBits(p.addressLimit), maxSegmentSize: p.maxSegmentSize,
+                    segmentBoundaryMask: ValueFormat.hex(p.segmentBoundaryMask),
+                    minAlignMask: ValueFormat.hex(p.minAlignMask), source: d.source.rawValue, notes: d.notes,
+                    mappings: mappingsPerDevice[p.name] ?? 0, findings: findingsPerDevice[p.name] ?? 0)
+            },
+            mappings: Mappings(total: result.mappings.count, unmapped: unmapped,
+                               liveAtEnd: result.mappings.count - unmapped,
+                               inexact: result.mappings.reduce(0) { $0 + ($1.exact ? 0 : 1) }),
+            findings: Findings(total: result.findings.count, byKind: byKind, bySeverity: bySeverity,
+                               byConfidence: byConfidence,
+                               suppressedByLostEvents: result.suppressedByLostEvents,
+                               downgradedByLostEvents: result.downgradedByLostEvents),
+            timings: result.timings,
+            outputs: outputs.sorted())
+    }
+
+    /// Pretty-printed, sorted keys, snake_case keys, trailing newline.
+    func encoded() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        var data = try encoder.encode(self)
+        data.append(0x0a)
+        return data
+    }
+}

@@ -1,0 +1,53 @@
+import Foundation
+import Testing
+
+/// `sgreplay audit` over a directory, with a baseline; `sgreplay models`.
+@Suite struct AuditAndModelsCommandTests {
+    @Test func auditReportsEachTraceAndHonoursTheBaseline() throws {
+        let dir = try CLIRunner.temporaryDirectory()
+        let traces = dir.appendingPathComponent("traces")
+        try FileManager.default.createDirectory(at: traces, withIntermediateDirectories: true)
+        for name in ["buggy-p2p.trace", "correct-6.18.trace"] {
+            try FileManager.default.copyItem(at: CLIRunner.repoRoot.appendingPathComponent("traces/\(name)"), to: traces.appendingPathComponent(name))
+        }
+        let topology = CLIRunner.repoRoot.appendingPathComponent("traces/buggy-p2p.topology.json").path
+        let out = dir.appendingPathComponent("out")
+        let first = try CLIRunner.run(["audit", traces.path, "--topology", topology, "--out", out.path, "--jobs", "2"])
+        #expect(first.status == 1, "stderr: \(first.stderr)")
+        let table = try String(contentsOf: out.appendingPathComponent("audit.csv"), encoding: .utf8)
+        #expect(table.split(separator: "\r\n").count == 3, "header + one row per trace")
+        for name in ["buggy-p2p", "correct-6.18"] {
+            #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("\(name)/findings.csv").path))
+        }
+        // With the buggy trace's own findings as the baseline nothing is new.
+        let baseline = out.appendingPathComponent("buggy-p2p/findings.csv").path
+        let second = try CLIRunner.run(["audit", traces.path, "--topology", topology, "--out", dir.appendingPathComponent("out2").path, "--baseline", baseline])
+        #expect(second.status == 0, "stdout: \(second.stdout) stderr: \(second.stderr)")
+        #expect(second.stdout.contains("0 not in baseline"))
+    }
+
+    @Test func auditRejectsABadBaseline() throws {
+        let dir = try CLIRunner.temporaryDirectory()
+        let bad = dir.appendingPathComponent("baseline.csv")
+        try Data("a,b\n1,2\n".utf8).write(to: bad)
+        let r = try CLIRunner.run(["audit", CLIRunner.repoRoot.appendingPathComponent("traces/correct-6.18.trace").path, "--baseline", bad.path, "--out", dir.path])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("baseline.csv"))
+    }
+
+    @Test func modelsListsTheReferenceFirstThenTheCandidates() throws {
+        let r = try CLIRunner.run(["models"])
+        #expect(r.status == 0)
+        let lines = r.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.first?.hasPrefix("reference") == true)
+        for id in ["p2p-double-offset", "p2p-zero-length-marker", "p2p-dma-len-top-bit", "p2p-page-link-bit"] {
+            #expect(lines.contains { $0.hasPrefix(id) }, "\(id) missing from: \(r.stdout)")
+        }
+    }
+
+    @Test func stagesThatNeedSymbolsSayWhatIsMissing() throws {
+        let r = try CLIRunner.run(["symbolize", "0xffffffff81000000"])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("--vmlinux") || r.stderr.contains("--kallsyms"))
+    }
+}
