@@ -378,7 +378,13 @@ struct AnalyzerReplay {
         for i in findings.indices { findings[i].id = String(format: "F%06d", i + 1) }
         var names = seenDevices.union(topology.devices.keys)
         for r in inference.allRecords { names.insert(r.properties.name) }
-        let devices = names.sorted().map { device($0).3 }
+        let devices = names.sorted().map { name -> DeviceRecord in
+            var record = device(name).3
+            if let learned = limitDrift.learned[name] {
+                record.notes.append("segment limits changed at run time: last learned max_segment_size \(hex(UInt64(learned.maxSegmentSize))), segment_boundary_mask \(hex(learned.boundaryMask)) at line \(learned.line); the topology's values no longer held")
+            }
+            return record
+        }
         return (findings, mappings, devices)
     }
 

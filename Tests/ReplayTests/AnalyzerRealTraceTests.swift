@@ -105,6 +105,10 @@ extension AnalyzerRealTraceTests {
         let errors = result.findings.filter { $0.severity == .error }.count
         #expect(errors > 0)
         #expect(supported == errors)
+        for name in ["0000:00:02.0", "0000:00:1f.2"] {
+            let record = try #require(result.devices.first { $0.properties.name == name })
+            #expect(record.notes.contains { $0.contains("changed at run time") }, "\(name): \(record.notes)")
+        }
         print("real-6.1 with driver limits: \(byKind.sorted { $0.key < $1.key }); errors \(errors), truth-supported \(supported)")
     }
 }
