@@ -125,3 +125,15 @@ extension AnalyzerRealTraceTests {
         #expect(result.kernel == .current)
     }
 }
+
+extension AnalyzerRealTraceTests {
+    /// The 2020 RFC's bit-31 flag replayed on the real capture: no segment reaches
+    /// 2 GiB and there is no P2P memory, so the candidate must not differ anywhere.
+    @Test func candidateWithoutItsTriggerIsSilentOnTheCapture() throws {
+        let topology = try TopologyFile.load(path: Self.repoRoot.appendingPathComponent("traces/real-6.1-iommu-lazy.checks.topology.json").path)
+        let trace = Self.captureDir.appendingPathComponent("trace.txt.xz").path
+        let result = try Analyzer(AnalyzerOptions(traces: [trace], topology: topology, candidate: "p2p-dma-len-top-bit")).run()
+        #expect(result.candidate == "p2p-dma-len-top-bit")
+        #expect(result.findings.isEmpty, "\(result.findings.prefix(3).map(\.detail))")
+    }
+}
