@@ -194,7 +194,7 @@ struct AnalyzerReplay {
         } else {
             reconstruction = reconstructor.reconstruct(e, device: props, iommuRuns: runs)
         }
-        var observation = MapObservation(reference: ref, event: e, device: props, known: known, translated: translated, iommuRuns: runs, bouncedPhys: bounced, windows: topology.p2pWindows, pool: topology.swiotlbPool, release: release, reconstruction: reconstruction, isSingle: single)
+        var observation = MapObservation(reference: ref, event: e, device: props, known: known, translated: translated, iommuRuns: runs, bouncedPhys: bounced, windows: topology.p2pWindows, pool: inference.swiotlbPool, release: release, reconstruction: reconstruction, isSingle: single)
         let limitsGiven = topology.devices[e.device]?.maxSegmentSize != nil || topology.devices[e.device]?.segmentBoundaryMask != nil
         if !single, let reference, reconstruction.exact, !e.truncated, known.iommu, limitsGiven {
             let context = observation.modelContext
@@ -207,7 +207,7 @@ struct AnalyzerReplay {
                 known.segmentBoundary = false
                 known.limitsLearned = true
                 expected = reference.mapSG(reconstruction.inputs, device: props, release: release, context: context)
-                observation = MapObservation(reference: ref, event: e, device: props, known: known, translated: translated, iommuRuns: runs, bouncedPhys: bounced, windows: topology.p2pWindows, pool: topology.swiotlbPool, release: release, reconstruction: reconstruction, isSingle: single)
+                observation = MapObservation(reference: ref, event: e, device: props, known: known, translated: translated, iommuRuns: runs, bouncedPhys: bounced, windows: topology.p2pWindows, pool: inference.swiotlbPool, release: release, reconstruction: reconstruction, isSingle: single)
             }
             if known.modelParameters { observation.expected = expected }
         }
