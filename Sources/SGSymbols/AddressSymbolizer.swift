@@ -34,4 +34,16 @@ public struct SymbolLocation: Sendable, Hashable, CustomStringConvertible {
 /// Resolves kernel addresses (runtime addresses, after KASLR) to symbols.
 public protocol AddressSymbolizer: Sendable {
     func resolve(_ address: UInt64) -> SymbolLocation?
+
+    /// Resolves one stack frame as a trace printed it: by `address` when there is one (a return
+    /// address: see `resolveReturnAddress`), else by `function` + `offset` [`module`] when the
+    /// symbolizer can find the function (`KernelSymbolizer` can; the default cannot).
+    /// `module` `kernel.kallsyms` (perf's name for the core kernel) means the core kernel.
+    func resolveFrame(address: UInt64?, function: String?, offset: UInt64?, module: String?) -> SymbolLocation?
+}
+
+extension AddressSymbolizer {
+    public func resolveFrame(address: UInt64?, function: String?, offset: UInt64?, module: String?) -> SymbolLocation? {
+        address.flatMap(resolveReturnAddress)
+    }
 }

@@ -42,12 +42,7 @@ struct CompileUnitIndex {
     mutating func sourceLine(at address: UInt64) -> (file: String, line: Int)? {
         let target = address &- bias
         // Last range starting at or below target; ranges may nest or overlap, so look back a little.
-        var low = 0
-        var high = ranges.count
-        while low < high {
-            let mid = (low + high) / 2
-            if ranges[mid].low <= target { low = mid + 1 } else { high = mid }
-        }
+        let low = ranges.countAtOrBelow(target, address: \.low)
         var index = low - 1
         var looked = 0
         while index >= 0, looked < 8 {

@@ -172,6 +172,24 @@ final class DwflImage {
         return nil
     }
 
+    /// libdwfl address of the function called `name`; nil when absent or when several functions
+    /// (static ones in different files) share the name.
+    func functionAddress(named name: String) -> UInt64? {
+        functionAddresses[name] ?? nil
+    }
+
+    private lazy var functionAddresses: [String: UInt64?] = {
+        var result: [String: UInt64?] = [:]
+        for function in functionSymbols() {
+            if let known = result[function.name], known != function.address {
+                result[function.name] = .some(nil)
+            } else {
+                result[function.name] = function.address
+            }
+        }
+        return result
+    }()
+
     /// The allocated (`SHF_ALLOC`) sections with their libdwfl addresses.
     func allocatedSections() -> [ELFSection] {
         var stringsIndex = 0

@@ -59,12 +59,7 @@ struct ELFSymbolTable: Sendable {
     /// still contains it (nested symbols), else the last one anyway (padding after a function,
     /// as the kernel's kallsyms would also report it).
     func symbol(containing address: UInt64) -> (entry: Entry, offset: UInt64)? {
-        var low = 0
-        var high = entries.count
-        while low < high {
-            let mid = (low + high) / 2
-            if entries[mid].address <= address { low = mid + 1 } else { high = mid }
-        }
+        let low = entries.countAtOrBelow(address, address: \.address)
         guard low > 0 else { return nil }
         let nearest = entries[low - 1]
         if nearest.size == 0 || address - nearest.address < nearest.size {

@@ -44,6 +44,13 @@ public final class ELFSymbolizer: AddressSymbolizer {
         image.withLock { $0.linkAddress(ofSymbol: name) }
     }
 
+    /// Runtime address of the function called `name` (nil when absent or ambiguous).
+    public func runtimeAddress(ofFunction name: String) -> UInt64? {
+        image.withLock { image in
+            image.functionAddress(named: name).map { kaslrOffset.runtimeAddress(ofLink: $0 &- image.bias) }
+        }
+    }
+
     public func resolve(_ address: UInt64) -> SymbolLocation? {
         let link = kaslrOffset.linkAddress(ofRuntime: address)
         return image.withLock { image -> SymbolLocation? in

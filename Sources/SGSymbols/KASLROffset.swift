@@ -33,25 +33,21 @@ public struct KASLROffset: Sendable, Hashable, CustomStringConvertible {
         return nil
     }
 
-    /// Parses a hex number with or without `0x` (`0x3e000000`, `3e000000`).
+    /// Parses a hex number with or without `0x` (`0x3e000000`, `3e000000`), surrounding blanks
+    /// allowed; at most 16 digits.
     public static func parseHex(_ text: some StringProtocol) -> UInt64? {
-        var digits = Substring(text.trimmingCharacters(in: " \t"))
-        if digits.hasPrefix("0x") || digits.hasPrefix("0X") { digits = digits.dropFirst(2) }
-        guard !digits.isEmpty, digits.count <= 16 else { return nil }
-        return UInt64(digits, radix: 16)
+        var bytes = Substring(text).utf8[...]
+        while let first = bytes.first, first == 0x20 || first == 0x09 { bytes = bytes.dropFirst() }
+        while let last = bytes.last, last == 0x20 || last == 0x09 { bytes = bytes.dropLast() }
+        if bytes.starts(with: [0x30, 0x78]) || bytes.starts(with: [0x30, 0x58]) { bytes = bytes.dropFirst(2) }
+        guard !bytes.isEmpty, bytes.count <= 16 else { return nil }
+        var value: UInt64 = 0
+        for byte in bytes {
+            guard let digit = hexValue(byte) else { return nil }
+            value = value << 4 | UInt64(digit)
+        }
+        return value
     }
 
     public var description: String { "0x\(String(value, radix: 16)) (\(source))" }
-}
-
-extension StringProtocol {
-    /// The text without leading and trailing characters from `set` (no Foundation needed).
-    func trimmingCharacters(in set: String) -> Substring {
-        let trimmedStart = drop(while: { set.contains($0) })
-        var end = trimmedStart.endIndex
-        while end > trimmedStart.startIndex, set.contains(trimmedStart[trimmedStart.index(before: end)]) {
-            end = trimmedStart.index(before: end)
-        }
-        return Substring(trimmedStart[trimmedStart.startIndex..<end])
-    }
 }

@@ -17,14 +17,19 @@ public struct KallsymsSymbol: Sendable, Hashable {
     }
 
     /// Code symbol (`t`, `T`, `w`, `W`).
-    public var isText: Bool { type == "t" || type == "T" || type == "w" || type == "W" }
+    public var isText: Bool {
+        switch type.asciiValue {
+        case UInt8(ascii: "t"), UInt8(ascii: "T"), UInt8(ascii: "w"), UInt8(ascii: "W"): return true
+        default: return false
+        }
+    }
 
     /// Preference among symbols at the same address (lower is better): code over data,
     /// global over local, real names over the compiler's `__pfx_`/`__cfi_` padding labels.
     var aliasRank: Int {
         var rank = 0
         if !isText { rank += 4 }
-        if type.isLowercase { rank += 1 }
+        if let letter = type.asciiValue, letter >= UInt8(ascii: "a") { rank += 1 }
         if name.hasPrefix("__pfx_") || name.hasPrefix("__cfi_") { rank += 2 }
         return rank
     }
@@ -47,8 +52,11 @@ public struct KallsymsSymbol: Sendable, Hashable {
         guard i + 1 < end, line[i + 1] == 0x20 || line[i + 1] == 0x09 else { return nil }
         let typeByte = line[i]
         guard (0x41...0x5A).contains(typeByte) || (0x61...0x7A).contains(typeByte) else { return nil }
+        switch typeByte {
+        case UInt8(ascii: "a"), UInt8(ascii: "A"), UInt8(ascii: "U"), UInt8(ascii: "N"): return nil
+        default: break
+        }
         let type = Character(Unicode.Scalar(typeByte))
-        if "aAUN".contains(type) { return nil }
         i += 2
         let nameStart = i
         while i < end, line[i] != 0x09, line[i] != 0x20 { i += 1 }

@@ -10,12 +10,8 @@ public struct KallsymsTable: Sendable {
     /// How far past the last symbol of the file, or of a module, an address still counts as
     /// inside that symbol (its real end is not in kallsyms).
     public var trailingReach: UInt64 = 0x10000
-    private let addressesByName: [NameKey: [UInt64]]
-
-    private struct NameKey: Hashable, Sendable {
-        var name: String
-        var module: String?
-    }
+    /// Every parsed symbol, aliases included, in file order (for name lookups).
+    private let everySymbol: [KallsymsSymbol]
 
     /// Reads and parses a kallsyms file.
     public static func load(path: String) throws(SymbolFileError) -> KallsymsTable {
@@ -26,7 +22,6 @@ public struct KallsymsTable: Sendable {
     public init(parsing bytes: [UInt8], path: String) throws(SymbolFileError) {
         var parsed: [KallsymsSymbol] = []
         var skipped: [Int] = []
-        var byName: [NameKey: [UInt64]] = [:]
         var lineNumber = 0
         var start = 0
         while start < bytes.count {
@@ -36,7 +31,6 @@ public struct KallsymsTable: Sendable {
             if line.last == 0x0D { line = line.dropLast() }
             if let symbol = KallsymsSymbol.parse(line) {
                 parsed.append(symbol)
-                byName[NameKey(name: symbol.name, module: symbol.module), default: []].append(symbol.address)
             } else if !line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) && !Self.isAbsoluteOrUndefined(line) {
                 if skipped.count < 100 { skipped.append(lineNumber) }
             }
@@ -56,7 +50,7 @@ public struct KallsymsTable: Sendable {
         self.path = path
         self.symbols = distinct
         self.skippedLines = skipped
-        self.addressesByName = byName
+        self.everySymbol = parsed
     }
 
     /// Lines that parse as kallsyms except for a type we deliberately drop (absolute, undefined, debug).
@@ -71,13 +65,7 @@ public struct KallsymsTable: Sendable {
     /// the last symbol of the file or of a module extends `trailingReach` bytes at most.
     /// Addresses before the first symbol resolve to nil.
     public func symbol(containing address: UInt64) -> (symbol: KallsymsSymbol, offset: UInt64)? {
-        // Last index with symbols[i].address <= address.
-        var low = 0
-        var high = symbols.count
-        while low < high {
-            let mid = (low + high) / 2
-            if symbols[mid].address <= address { low = mid + 1 } else { high = mid }
-        }
+        let low = symbols.countAtOrBelow(address, address: \.address)
         guard low > 0 else { return nil }
         let symbol = symbols[low - 1]
         let offset = address - symbol.address
@@ -88,9 +76,34 @@ public struct KallsymsTable: Sendable {
         return (symbol, offset)
     }
 
-    /// Addresses of the symbols called `name` in `module` (nil: the core kernel); several for duplicated local names.
+    /// Addresses of the symbols called `name` in `module` (nil: the core kernel); several for
+    /// duplicated local names. A linear scan: for a few names (use `addressesByName(inModule:)` for many).
     public func addresses(of name: String, module: String? = nil) -> [UInt64] {
-        addressesByName[NameKey(name: name, module: module)] ?? []
+        everySymbol.filter { $0.name == name && $0.module == module }.map(\.address)
+    }
+
+    /// `name` (core kernel) or `name\t[module]` → addresses, for every symbol (aliases included):
+    /// built once by callers that look up many names.
+    public func addressIndex() -> [String: [UInt64]] {
+        var result: [String: [UInt64]] = [:]
+        for symbol in everySymbol {
+            result[Self.indexKey(symbol.name, module: symbol.module), default: []].append(symbol.address)
+        }
+        return result
+    }
+
+    /// The key of `addressIndex()`.
+    public static func indexKey(_ name: String, module: String?) -> String {
+        module.map { "\(name)\t[\($0)]" } ?? name
+    }
+
+    /// Name → addresses of every symbol of one module (nil: the core kernel), aliases included.
+    public func addressesByName(inModule module: String?) -> [String: [UInt64]] {
+        var result: [String: [UInt64]] = [:]
+        for symbol in everySymbol where symbol.module == module {
+            result[symbol.name, default: []].append(symbol.address)
+        }
+        return result
     }
 
     /// The names of the modules that have symbols in the table.

@@ -24,6 +24,7 @@ public final class KernelSymbolizer: AddressSymbolizer {
     public let notes: [String]
     private let modules = Mutex<ModuleImages>(ModuleImages())
     private let cache = ResolvedAddressCache()
+    private let kallsymsNames = Mutex<[String: [UInt64]]?>(nil)
 
     /// Loaded `.ko` images by module name; nil records a module that could not be loaded.
     private struct ModuleImages: ~Copyable {
@@ -69,7 +70,7 @@ public final class KernelSymbolizer: AddressSymbolizer {
             }
             offset = vmlinux?.kaslrOffset ?? offset
             notes.append("KASLR offset \(offset)")
-        } else if sources.kaslrOffset != nil, let kallsyms, kallsyms.moduleNames.isEmpty {
+        } else if sources.kaslrOffset != nil, let kallsyms, !kallsyms.symbols.contains(where: { $0.module != nil }) {
             linkTimeKallsyms = true
             notes.append("\(kallsyms.path): no module symbols: read as link-time (System.map); --kaslr-offset applied to it")
         }
@@ -94,6 +95,33 @@ public final class KernelSymbolizer: AddressSymbolizer {
 
     public func resolve(_ address: UInt64) -> SymbolLocation? {
         cache.location(of: address, compute: resolveUncached)
+    }
+
+    /// Resolves a frame known only by name, as ftrace stack traces print it without `sym-addr`
+    /// (`__schedule+0x618/0x1a60`, `nvme_queue_rq+0x1c/0x40 [nvme]`): the function's runtime
+    /// address (vmlinux symbol table plus KASLR offset for the core kernel, else kallsyms) plus
+    /// `offset`, then resolved like an address, which adds the source line. nil when the name is
+    /// unknown or ambiguous (several static functions of that name).
+    public func resolve(function name: String, offset: UInt64, module: String? = nil) -> SymbolLocation? {
+        var start: UInt64?
+        if module == nil { start = vmlinux?.runtimeAddress(ofFunction: name) }
+        if start == nil, let kallsyms {
+            let addresses = kallsymsNames.withLock { index -> [UInt64] in
+                if index == nil { index = kallsyms.addressIndex() }
+                return index?[KallsymsTable.indexKey(name, module: module)] ?? []
+            }
+            if addresses.count == 1 {
+                start = kallsymsIsLinkTime ? kaslrOffset.runtimeAddress(ofLink: addresses[0]) : addresses[0]
+            }
+        }
+        guard let start, let location = resolve(start &+ offset), location.function == name else { return nil }
+        return location
+    }
+
+    public func resolveFrame(address: UInt64?, function: String?, offset: UInt64?, module: String?) -> SymbolLocation? {
+        if let address { return resolveReturnAddress(address) }
+        guard let function, let offset else { return nil }
+        return resolve(function: function, offset: offset, module: module == "kernel.kallsyms" ? nil : module)
     }
 
     private func resolveUncached(_ address: UInt64) -> SymbolLocation? {

@@ -35,10 +35,10 @@ struct ModuleSectionPlacement: Sendable, Hashable {
             let functions = image.functionSymbols()
             var nameCounts: [String: Int] = [:]
             for function in functions { nameCounts[function.name, default: 0] += 1 }
+            let runtimeByName = kallsyms.addressesByName(inModule: module)
             var votes: [Int: [UInt64: Int]] = [:]  // section index → runtime start → votes
             for function in functions where nameCounts[function.name] == 1 {
-                let runtime = kallsyms.addresses(of: function.name, module: module)
-                guard runtime.count == 1, let section = sections.first(where: { $0.index == function.sectionIndex })
+                guard let runtime = runtimeByName[function.name], runtime.count == 1, let section = sections.first(where: { $0.index == function.sectionIndex })
                 else { continue }
                 let start = runtime[0] &- (function.address &- section.address)
                 votes[section.index, default: [:]][start, default: 0] += 1

@@ -61,11 +61,10 @@ struct SymbolizeCommand: ParsableCommand {
             for note in symbolizer.notes { FileHandleStandardError.write("sgreplay symbolize: \(note)\n") }
         }
         let fromStandardInput = addresses.isEmpty || addresses == ["-"]
-        var lineNumber = 0
+        let resolve = returnAddresses ? symbolizer.resolveReturnAddress : symbolizer.resolve
         var output = ""
         func emit(_ text: String) {
-            lineNumber += 1
-            guard let line = symbolizedLine(text, with: symbolizer) else { return }
+            guard let line = SymbolizeOutputLine.render(text, resolve: resolve) else { return }
             output += line + "\n"
             if output.utf8.count > 1 << 16 {
                 print(output, terminator: "")
@@ -81,18 +80,5 @@ struct SymbolizeCommand: ParsableCommand {
         if verbose {
             for problem in symbolizer.moduleProblems { FileHandleStandardError.write("sgreplay symbolize: \(problem)\n") }
         }
-    }
-
-    /// One output line for one input line; nil for a blank line.
-    private func symbolizedLine(_ text: String, with symbolizer: KernelSymbolizer) -> String? {
-        guard let word = text.split(whereSeparator: { $0 == " " || $0 == "\t" }).first else { return nil }
-        guard let address = KASLROffset.parseHex(word.trimmingPrefix("<").split(separator: ">").first ?? "") else {
-            return "\(word) ??"
-        }
-        let digits = String(address, radix: 16)
-        let printed = "0x" + String(repeating: "0", count: max(0, 16 - digits.count)) + digits
-        let location = returnAddresses ? symbolizer.resolveReturnAddress(address) : symbolizer.resolve(address)
-        guard let location else { return "\(printed) ??" }
-        return [printed, location.description, location.sourceLocation].compactMap { $0 }.joined(separator: " ")
     }
 }

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import SGSymbols
 
@@ -127,5 +128,46 @@ import Testing
         #expect(KallsymsSymbol.parse(ArraySlice("ffffffffc02a1000 t ".utf8)) == nil)
         #expect(KallsymsSymbol.parse(ArraySlice("1ffffffffc02a1000 t x".utf8)) == nil, "17 hex digits")
         #expect(KallsymsSymbol.parse(ArraySlice("ffffffffc02a1000 U x".utf8)) == nil)
+    }
+}
+
+/// The `sgreplay symbolize` line format.
+@Suite struct SymbolizeOutputLineTests {
+    @Test func rendersResolvedUnresolvedAndBadWords() throws {
+        let symbolizer = KallsymsSymbolizer(table: try KallsymsTable(parsing: Array(KallsymsTableTests.text.utf8), path: "k"))
+        let render = { (line: String) in SymbolizeOutputLine.render(line, resolve: symbolizer.resolve) }
+        #expect(render("ffffffffc02a1034") == "0xffffffffc02a1034 nvme_prep_rq.part.0+0x34 [nvme]")
+        #expect(render("  0xffffffff81002010\ttrailing words") == "0xffffffff81002010 dma_map_sg_attrs+0x10")
+        #expect(render("<ffffffff81002010>") == "0xffffffff81002010 dma_map_sg_attrs+0x10")
+        #expect(render("0x10") == "0x0000000000000010 ??")
+        #expect(render("zzz 1") == "zzz ??")
+        #expect(render("   ") == nil)
+        let withLine = SymbolizeOutputLine.render("1000") { _ in
+            SymbolLocation(function: "f", offset: 2, module: "m", file: "a.c", line: 7)
+        }
+        #expect(withLine == "0x0000000000001000 f+0x2 [m] a.c:7")
+    }
+}
+
+/// Opportunistic: this machine's own `/proc/kallsyms`, when readable with real addresses.
+@Suite struct LiveKallsymsTests {
+    @Test func resolvesThisKernelsSymbols() throws {
+        guard let text = try? String(contentsOfFile: "/proc/kallsyms", encoding: .utf8),
+            text.contains(where: { $0 != "0" && $0 != " " && $0 != "\n" }),
+            let table = try? KallsymsTable(parsing: Array(text.utf8), path: "/proc/kallsyms")
+        else { return }  // not readable, or zero addresses without privilege: nothing to check
+        // Independent reading: plain splitting; every text symbol must resolve to a symbol at its address.
+        var checked = 0
+        for line in text.split(separator: "\n") where checked < 5000 {
+            let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
+            guard fields.count >= 3, "tT".contains(fields[1]), let address = UInt64(fields[0], radix: 16), address != 0
+            else { continue }
+            let hit = try #require(table.symbol(containing: address), "\(line)")
+            #expect(hit.offset == 0, "\(line)")
+            #expect(hit.symbol.address == address)
+            checked += 1
+        }
+        #expect(checked > 0)
+        #expect(table.skippedLines.isEmpty)
     }
 }

@@ -59,6 +59,19 @@ import Testing
         #expect(symbolizer.resolve(0xffff_ffff_9f20_0104)?.description == "core_function+0x4")
     }
 
+    @Test func unusableKoFallsBackToKallsymsAndIsReported() throws {
+        let fixture = try CompiledFixture()
+        defer { fixture.remove() }
+        _ = try makeModule(fixture, kallsymsExtra: "ffffffffc0400000 t broken_fn\t[broken]\n")
+        try "not an object\n".write(toFile: fixture.path("mods/broken.ko"), atomically: true, encoding: .utf8)
+        let symbolizer = try KernelSymbolizer(
+            KernelSymbolSources(kallsyms: fixture.path("kallsyms"), modulesDirectory: fixture.path("mods")))
+        #expect(symbolizer.resolve(0xffff_ffff_c040_0010) == SymbolLocation(function: "broken_fn", offset: 0x10, module: "broken"))
+        #expect(symbolizer.resolve(0xffff_ffff_c040_0020)?.function == "broken_fn", "a failed .ko is not retried")
+        #expect(symbolizer.moduleProblems == ["\(fixture.path("mods/broken.ko")): not an ELF file"])
+        #expect(symbolizer.resolve(Self.textBase)?.line != nil, "the other module still resolves through its .ko")
+    }
+
     @Test func procModulesBaseAloneApproximatesText() throws {
         let fixture = try CompiledFixture()
         defer { fixture.remove() }
@@ -108,6 +121,73 @@ import Testing
         #expect(location.function == "helper")
         #expect(location.offset == 2)
         #expect(location.sourceLocation == (try CompiledFixture.addr2line(program, helper.value + 2).source))
+    }
+
+    @Test func framesKnownOnlyByNameGetTheirSourceLine() throws {
+        let fixture = try CompiledFixture()
+        defer { fixture.remove() }
+        let functions = try makeModule(fixture)
+        let program = try fixture.compile(FixtureSources.program, name: "prog", output: "vmlinux", flags: ["-g", "-O0", "-no-pie"])
+        let helper = try #require(try CompiledFixture.functions(of: program).first { $0.name == "helper" })
+        let symbolizer = try KernelSymbolizer(
+            KernelSymbolSources(
+                vmlinux: program, kallsyms: fixture.path("kallsyms"), modulesDirectory: fixture.path("mods"),
+                kaslrOffset: 0x1e00_0000))
+        // Core kernel: `helper+0x4/0x..` → the vmlinux's DWARF line of helper+4.
+        let core = try #require(symbolizer.resolve(function: "helper", offset: 4))
+        #expect(core.offset == 4)
+        #expect(core.sourceLocation == (try CompiledFixture.addr2line(program, helper.value + 4).source))
+        // Module: `mod_cold+0xc/0x22 [my_mod]` → the .ko's DWARF line of .text.unlikely+0xc.
+        let cold = try #require(functions.first { $0.name == "mod_cold" })
+        let module = try #require(symbolizer.resolve(function: "mod_cold", offset: 0xc, module: "my_mod"))
+        #expect(module.module == "my_mod")
+        #expect(module.offset == 0xc)
+        #expect(module.sourceLocation
+            == (try CompiledFixture.addr2line(fixture.path("mods/kernel/drivers/my-mod.ko"), cold.value + 0xc, section: ".text.unlikely").source))
+        #expect(symbolizer.resolve(function: "no_such_function", offset: 0) == nil)
+        // Through the protocol, as the replay stage sees it (perf names the core kernel kernel.kallsyms).
+        let any: any AddressSymbolizer = symbolizer
+        #expect(any.resolveFrame(address: nil, function: "helper", offset: 4, module: "kernel.kallsyms") == core)
+        #expect(any.resolveFrame(address: nil, function: "mod_cold", offset: 0xc, module: "my_mod") == module)
+        #expect(any.resolveFrame(address: 0x1e00_0000 + helper.value + 5, function: "ignored", offset: 1, module: nil)
+            == symbolizer.resolveReturnAddress(0x1e00_0000 + helper.value + 5))
+        #expect(any.resolveFrame(address: nil, function: nil, offset: nil, module: nil) == nil)
+        let plain: any AddressSymbolizer = try KallsymsSymbolizer(path: fixture.path("kallsyms"))
+        #expect(plain.resolveFrame(address: nil, function: "mod_cold", offset: 0xc, module: "my_mod") == nil)
+        #expect(plain.resolveFrame(address: Self.coldBase + 0xd, function: nil, offset: nil, module: nil)?.offset == 0xd)
+        #expect(symbolizer.resolve(function: "mod_cold", offset: 0) == nil, "not a core-kernel function")
+        #expect(symbolizer.resolve(function: "helper", offset: helper.size + 0x100) == nil, "offset past the function")
+    }
+
+    @Test func concurrentResolutionMatchesSerial() async throws {
+        let fixture = try CompiledFixture()
+        defer { fixture.remove() }
+        let functions = try makeModule(fixture)
+        let program = try fixture.compile(FixtureSources.program, name: "prog", output: "vmlinux", flags: ["-g", "-O0", "-no-pie"])
+        let core = try CompiledFixture.functions(of: program).filter { ["helper", "main", "quiet_add"].contains($0.name) }
+        let offset: UInt64 = 0x1e00_0000
+        var addresses = functions.flatMap { f in (0..<f.size).map { Self.sectionBases[f.section]! + f.value + $0 } }
+        addresses += core.flatMap { f in (0..<f.size).map { offset + f.value + $0 } }
+        let sources = KernelSymbolSources(
+            vmlinux: program, kallsyms: fixture.path("kallsyms"), modulesDirectory: fixture.path("mods"), kaslrOffset: offset)
+        let serial = try KernelSymbolizer(sources)
+        let expected = addresses.map { serial.resolve($0) }
+        #expect(expected.allSatisfy { $0?.line != nil })
+        let shared = try KernelSymbolizer(sources)
+        let results = await withTaskGroup(of: [SymbolLocation?].self) { group in
+            for worker in 0..<8 {
+                let order = worker % 2 == 0 ? addresses : addresses.reversed()
+                group.addTask {
+                    let resolved = order.map { shared.resolve($0) }
+                    return worker % 2 == 0 ? resolved : resolved.reversed()
+                }
+            }
+            var all: [[SymbolLocation?]] = []
+            for await result in group { all.append(result) }
+            return all
+        }
+        #expect(results.count == 8)
+        for result in results { #expect(result == expected) }
     }
 
     @Test func systemMapWithExplicitOffsetIsReadAtLinkTime() throws {
