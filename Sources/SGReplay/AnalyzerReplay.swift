@@ -279,7 +279,9 @@ struct AnalyzerReplay {
                 reportedDouble = true
             } else {
                 let list = e.physAddresses.count > 4 ? hexList(e.physAddresses.prefix(4)) + "… (\(e.physAddresses.count) entries)" : hexList(e.physAddresses)
-                unknownUnmap(device: e.device, what: "dma_unmap_sg of phys_addrs=\(list) \(e.direction)", ref: ref, invalid: false)
+                // An uncapped dma_map_sg of more than ~150 entries exceeds a ring-buffer page and is
+                // dropped without a marker (6.12–6.17): its unmap is never more than possible.
+                unknownUnmap(device: e.device, what: "dma_unmap_sg of phys_addrs=\(list) \(e.direction)", ref: ref, invalid: false, mapMayBeDropped: e.physAddresses.count > 150)
             }
         }
         lastUnmap[task] = LastUnmap(device: e.device, reportedDouble: reportedDouble, sequence: ref.sequence)
@@ -317,8 +319,8 @@ struct AnalyzerReplay {
         if let f = LeakCheck.inspectZeroLengthHead(m) { findings.append(f) }
     }
 
-    private mutating func unknownUnmap(device: String, what: String, ref: EventReference, invalid: Bool) {
-        let isCovered = covered(device)
+    private mutating func unknownUnmap(device: String, what: String, ref: EventReference, invalid: Bool, mapMayBeDropped: Bool = false) {
+        let isCovered = covered(device) && !mapMayBeDropped
         if !invalid && !isCovered && hazards.anyHole {
             suppressed += 1
             return
@@ -346,7 +348,8 @@ struct AnalyzerReplay {
             return
         }
         let retired = tracker.retiredContaining(device: device, start: range.start, end: range.end)
-        let (f, sup, down) = SyncUnmappedCheck.inspect(device: device, range: range, retired: retired, at: ref, hazards: hazards, covered: covered(device))
+        let mapMayBeDropped = (sg?.dmaAddresses.count ?? 0) > 150  // oversized map events vanish without a marker
+        let (f, sup, down) = SyncUnmappedCheck.inspect(device: device, range: range, retired: retired, at: ref, hazards: hazards, covered: covered(device) && !mapMayBeDropped)
         if let f { findings.append(f) }
         if sup { suppressed += 1 }
         if down { downgraded += 1 }
