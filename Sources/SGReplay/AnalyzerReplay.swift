@@ -37,6 +37,7 @@ struct AnalyzerReplay {
     /// Sequence of the group add / domain attach per device (the trace covers its history from there).
     var coverage: [String: Int] = [:]
     var translatedDevices: Set<String> = []
+    var limitDrift = LimitDriftDetector()
     var seenDevices: Set<String> = []
     var findings: [Finding] = []
     var mappings: [MappingRecord] = []
@@ -177,6 +178,13 @@ struct AnalyzerReplay {
 
     private mutating func observe(_ e: MapSGEvent, _ ref: EventReference, runs: [IOMMUMapEvent], bounced: Set<UInt64>, single: Bool) -> (MapObservation, String) {
         var (props, known, domain, _) = device(e.device)
+        if let learned = limitDrift.limits(for: e.device) {
+            props.maxSegmentSize = learned.maxSegmentSize
+            props.segmentBoundaryMask = learned.boundaryMask
+            known.maxSegmentSize = false
+            known.segmentBoundary = false
+            known.limitsLearned = true
+        }
         if !runs.isEmpty { translatedDevices.insert(e.device) }
         let translated = props.iommu.isTranslated || (!known.iommu && translatedDevices.contains(e.device))
         if translated && !props.iommu.isTranslated { props.iommu = .dma }
@@ -186,9 +194,22 @@ struct AnalyzerReplay {
         } else {
             reconstruction = reconstructor.reconstruct(e, device: props, iommuRuns: runs)
         }
-        var observation = MapObservation(reference: ref, event: e, device: props, known: known, translated: translated, iommuRuns: runs, bouncedPhys: bounced, windows: topology.p2pWindows, pool: topology.swiotlbPool, release: release, reconstruction: reconstruction, isSingle: single)
-        if !single, let reference, reconstruction.exact, !e.truncated, known.modelParameters {
-            observation.expected = reference.mapSG(reconstruction.inputs, device: props, release: release, context: observation.modelContext)
+        var observation = MapObservation(reference: ref, event: e, device: props, known: known, translated: translated, iommuRuns: runs, bouncedPhys: bounced, windows: topology.p2pWindows, pool: inference.swiotlbPool, release: release, reconstruction: reconstruction, isSingle: single)
+        let limitsGiven = topology.devices[e.device]?.maxSegmentSize != nil || topology.devices[e.device]?.segmentBoundaryMask != nil
+        if !single, let reference, reconstruction.exact, !e.truncated, known.iommu, limitsGiven {
+            let context = observation.modelContext
+            var expected = reference.mapSG(reconstruction.inputs, device: props, release: release, context: context)
+            if !LimitDriftDetector.reproduces(expected, e), let limits = limitDrift.relearn(e, inputs: reconstruction.inputs, device: props, model: reference, release: release, context: context, line: ref.line) {
+                // The device's limits changed since the topology was taken: judge with the learned ones, as inferred.
+                props.maxSegmentSize = limits.maxSegmentSize
+                props.segmentBoundaryMask = limits.boundaryMask
+                known.maxSegmentSize = false
+                known.segmentBoundary = false
+                known.limitsLearned = true
+                expected = reference.mapSG(reconstruction.inputs, device: props, release: release, context: context)
+                observation = MapObservation(reference: ref, event: e, device: props, known: known, translated: translated, iommuRuns: runs, bouncedPhys: bounced, windows: topology.p2pWindows, pool: inference.swiotlbPool, release: release, reconstruction: reconstruction, isSingle: single)
+            }
+            if known.modelParameters { observation.expected = expected }
         }
         return (observation, domain)
     }
@@ -258,7 +279,9 @@ struct AnalyzerReplay {
                 reportedDouble = true
             } else {
                 let list = e.physAddresses.count > 4 ? hexList(e.physAddresses.prefix(4)) + "… (\(e.physAddresses.count) entries)" : hexList(e.physAddresses)
-                unknownUnmap(device: e.device, what: "dma_unmap_sg of phys_addrs=\(list) \(e.direction)", ref: ref, invalid: false)
+                // An uncapped dma_map_sg of more than ~150 entries exceeds a ring-buffer page and is
+                // dropped without a marker (6.12–6.17): its unmap is never more than possible.
+                unknownUnmap(device: e.device, what: "dma_unmap_sg of phys_addrs=\(list) \(e.direction)", ref: ref, invalid: false, mapMayBeDropped: e.physAddresses.count > 150)
             }
         }
         lastUnmap[task] = LastUnmap(device: e.device, reportedDouble: reportedDouble, sequence: ref.sequence)
@@ -296,8 +319,8 @@ struct AnalyzerReplay {
         if let f = LeakCheck.inspectZeroLengthHead(m) { findings.append(f) }
     }
 
-    private mutating func unknownUnmap(device: String, what: String, ref: EventReference, invalid: Bool) {
-        let isCovered = covered(device)
+    private mutating func unknownUnmap(device: String, what: String, ref: EventReference, invalid: Bool, mapMayBeDropped: Bool = false) {
+        let isCovered = covered(device) && !mapMayBeDropped
         if !invalid && !isCovered && hazards.anyHole {
             suppressed += 1
             return
@@ -325,7 +348,8 @@ struct AnalyzerReplay {
             return
         }
         let retired = tracker.retiredContaining(device: device, start: range.start, end: range.end)
-        let (f, sup, down) = SyncUnmappedCheck.inspect(device: device, range: range, retired: retired, at: ref, hazards: hazards, covered: covered(device))
+        let mapMayBeDropped = (sg?.dmaAddresses.count ?? 0) > 150  // oversized map events vanish without a marker
+        let (f, sup, down) = SyncUnmappedCheck.inspect(device: device, range: range, retired: retired, at: ref, hazards: hazards, covered: covered(device) && !mapMayBeDropped)
         if let f { findings.append(f) }
         if sup { suppressed += 1 }
         if down { downgraded += 1 }
@@ -357,7 +381,13 @@ struct AnalyzerReplay {
         for i in findings.indices { findings[i].id = String(format: "F%06d", i + 1) }
         var names = seenDevices.union(topology.devices.keys)
         for r in inference.allRecords { names.insert(r.properties.name) }
-        let devices = names.sorted().map { device($0).3 }
+        let devices = names.sorted().map { name -> DeviceRecord in
+            var record = device(name).3
+            if let learned = limitDrift.learned[name] {
+                record.notes.append("segment limits changed at run time: last learned max_segment_size \(hex(UInt64(learned.maxSegmentSize))), segment_boundary_mask \(hex(learned.boundaryMask)) at line \(learned.line); the topology's values no longer held")
+            }
+            return record
+        }
         return (findings, mappings, devices)
     }
 

@@ -79,3 +79,61 @@ import Testing
         print("real-6.1 findings by kind/severity: \(byKind.sorted { $0.key < $1.key }); errors \(errors), truth-supported \(supported); suppressed \(result.suppressedByLostEvents), downgraded \(result.downgradedByLostEvents)")
     }
 }
+
+extension AnalyzerRealTraceTests {
+    /// With the drivers' own limits in the topology (nvme max_seg 4 GiB-1, ahci 64 KiB,
+    /// 4 GiB boundaries, from topology.txt's block queues) the driver I/O must stay
+    /// clean with model replay active, the synthetic batches' limit changes must be
+    /// re-learned instead of reported, and every error must be a real violation in the
+    /// truth under the limits of that moment.
+    @Test func errorsWithDriverLimitsAreTruthSupported() throws {
+        let topology = try TopologyFile.load(path: Self.repoRoot.appendingPathComponent("traces/real-6.1-iommu-lazy.topology.json").path)
+        let trace = Self.captureDir.appendingPathComponent("trace.txt.xz").path
+        let result = try Analyzer(AnalyzerOptions(traces: [trace], topology: topology)).run()
+        let truth = try Self.truth()
+        var supported = 0
+        var byKind: [String: Int] = [:]
+        for f in result.findings {
+            byKind["\(f.kind.rawValue)/\(f.severity.rawValue)", default: 0] += 1
+            guard f.severity == .error else { continue }
+            let t = try #require(truth[f.line - 12])
+            #expect(t.source != "drv", "error on driver I/O: \(f.kind.rawValue) line \(f.line): \(f.detail)")
+            #expect(f.kind == .maxSegmentSize || f.kind == .segmentBoundary, "\(f.kind.rawValue) line \(f.line): \(f.detail)")
+            let violated = t.outputs.contains { $0.1 > t.maxSegmentSize } || t.outputs.contains { $0.1 > 0 && (($0.0 ^ ($0.0 + $0.1 - 1)) & ~t.segmentBoundary) != 0 }
+            if violated { supported += 1 }
+        }
+        let errors = result.findings.filter { $0.severity == .error }.count
+        #expect(errors > 0)
+        #expect(supported == errors)
+        for name in ["0000:00:02.0", "0000:00:1f.2"] {
+            let record = try #require(result.devices.first { $0.properties.name == name })
+            #expect(record.notes.contains { $0.contains("changed at run time") }, "\(name): \(record.notes)")
+        }
+        print("real-6.1 with driver limits: \(byKind.sorted { $0.key < $1.key }); errors \(errors), truth-supported \(supported)")
+    }
+}
+
+extension AnalyzerRealTraceTests {
+    /// Without any topology (everything inferred from the trace) nothing may be an error.
+    @Test func noErrorWithoutTopology() throws {
+        let trace = Self.captureDir.appendingPathComponent("trace.txt.xz").path
+        let result = try Analyzer(AnalyzerOptions(traces: [trace])).run()
+        var byKind: [String: Int] = [:]
+        for f in result.findings { byKind["\(f.kind.rawValue)/\(f.severity.rawValue)", default: 0] += 1 }
+        print("real-6.1 without topology: \(byKind.sorted { $0.key < $1.key }); model \(result.model) (\(result.modelReason))")
+        #expect(!result.findings.contains { $0.severity == .error })
+        #expect(result.kernel == .current)
+    }
+}
+
+extension AnalyzerRealTraceTests {
+    /// The 2020 RFC's bit-31 flag replayed on the real capture: no segment reaches
+    /// 2 GiB and there is no P2P memory, so the candidate must not differ anywhere.
+    @Test func candidateWithoutItsTriggerIsSilentOnTheCapture() throws {
+        let topology = try TopologyFile.load(path: Self.repoRoot.appendingPathComponent("traces/real-6.1-iommu-lazy.checks.topology.json").path)
+        let trace = Self.captureDir.appendingPathComponent("trace.txt.xz").path
+        let result = try Analyzer(AnalyzerOptions(traces: [trace], topology: topology, candidate: "p2p-dma-len-top-bit")).run()
+        #expect(result.candidate == "p2p-dma-len-top-bit")
+        #expect(result.findings.isEmpty, "\(result.findings.prefix(3).map(\.detail))")
+    }
+}

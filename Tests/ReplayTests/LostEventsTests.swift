@@ -65,3 +65,16 @@ struct LostEventsTests {
         #expect(covered.findings.map { "\($0.kind.rawValue) \($0.severity.rawValue) \($0.confidence.rawValue)" } == ["unmap-unknown error definite"])
     }
 }
+
+extension LostEventsTests {
+    /// A map of more than ~150 entries may have been dropped silently (oversized
+    /// event): its unmap stays possible even when the device history is covered.
+    @Test func unmapOfAHugeListIsNeverDefinite() throws {
+        let phys = (0..<200).map { "0x" + String(0x3_0000_0000 + UInt64($0) * 0x10000, radix: 16) }.joined(separator: ",")
+        let result = try analyze(trace: ExampleLine.trace([
+            ExampleLine.at(1.0, cpu: 0, comm: "swapper/0", pid: 1, "attach_device_to_domain: IOMMU: device=0000:04:00.0"),
+            ExampleLine.at(92.0, "dma_unmap_sg: 0000:04:00.0 dir=TO_DEVICE phys_addrs={\(phys)} attrs="),
+        ]), topology: topology)
+        #expect(result.findings.map { "\($0.kind.rawValue) \($0.severity.rawValue) \($0.confidence.rawValue)" } == ["unmap-unknown warning possible"])
+    }
+}

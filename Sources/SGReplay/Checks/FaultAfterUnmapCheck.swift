@@ -34,12 +34,8 @@ public struct FaultAfterUnmapCheck: FindingCheck {
 
     static func inspect(_ e: IOMMUFaultEvent, live: [TrackedMapping], retired: TrackedMapping?, at ref: EventReference, hazards: HazardTracker) -> (Finding?, downgraded: Bool) {
         let related = AddressRange(start: e.iova, length: 1, label: "fault address")
-        if let m = live.first {
-            guard e.flags & 1 != 0, m.direction == .toDevice else { return (nil, false) }
-            // A write into a read-only mapping: a permission fault, reported as info under this kind's
-            // neighbour would be misleading; it is not a use after unmap.
-            return (nil, false)
-        }
+        // Inside a live mapping: a permission fault (e.g. a write to a TO_DEVICE mapping), not a use after unmap.
+        guard live.isEmpty else { return (nil, false) }
         guard let m = retired, let u = m.unmap else {
             let f = ref.finding(.faultAfterUnmap, .info, .possible, device: e.device, detail: "fault at \(hex(e.iova)) (flags \(hex(UInt64(e.flags)))) on an address never mapped in the trace window (wild DMA, or a mapping older than the trace or made with the IOVA two-step API)", observed: hex(e.iova), evidence: FindingEvidence(relatedRanges: [related]))
             return (f, false)

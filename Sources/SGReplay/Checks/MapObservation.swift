@@ -11,6 +11,8 @@ public struct KnownParameters: Sendable, Hashable {
     public var minAlignMask = false
     public var granule = false
     public var p2pProviders = false
+    /// The trace showed the topology's segment limits no longer hold; the ones in use were learned.
+    public var limitsLearned = false
 
     public init() {}
 
@@ -135,9 +137,11 @@ public struct MapObservation: Sendable {
         // dma-iommu: a P2P input (bus-addr or unknown path) owns the output whose
         // address is its bus address, possibly shifted by its own offset (the
         // double-offset signature); match them in order.
+        // A host-bridge pair should get an IOVA; if its output is nevertheless its bus
+        // address (and no iommu:map covers it) it is a bus output, contrary to the topology.
         var next = 0
         for (i, p) in phys.enumerated() {
-            guard let (w, type) = window(for: p), type != .thruHostBridge else { continue }
+            guard let (w, _) = window(for: p) else { continue }
             let bus = p &+ w.busOffset
             let candidates = [bus, bus &+ lo(p), p &- w.busOffset, p &+ lo(p) &- w.busOffset]
             if let j = (next..<count).first(where: { candidates.contains(event.dmaAddresses[$0]) && !covered(event.dmaAddresses[$0]) }) {

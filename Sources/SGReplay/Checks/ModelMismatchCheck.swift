@@ -14,20 +14,34 @@ public struct ModelMismatchCheck: FindingCheck {
     lists. Ambiguous reconstructions and inferred parameters never produce this finding.
     """
     public static let triggeringExamples: [CheckExample] = [
-        CheckExample("two page-aligned entries that __finalise_sg must merge left as two outputs", topology: ExampleTopology.iommuAndDirect, trace: ExampleLine.trace([
+        CheckExample("host-bridge P2P pair emitted as a bus address instead of an IOVA", topology: ModelMismatchCheck.hostBridge, trace: ExampleLine.trace([
+            ExampleLine.iommuMap(60.0, iova: 0xffff_e000, paddr: 0x1_0000_0000, size: 4096),
+            ExampleLine.at(60.0, "dma_map_sg: 0000:01:00.0 dir=TO_DEVICE nents=2/2 ents=2/2 dma_addrs={0xffffe000,0xf000002000} sizes={0x1000,0x1000} phys_addrs={0x100000000,0xf000002000} attrs="),
+            ExampleLine.at(60.1, "dma_unmap_sg: 0000:01:00.0 dir=TO_DEVICE phys_addrs={0x100000000,0xf000002000} attrs="),
+            ExampleLine.iommuUnmap(60.1, iova: 0xffff_e000, size: 4096),
+        ])),
+    ]
+    public static let nonTriggeringExamples: [CheckExample] = [
+        CheckExample("outputs split by a max_seg_size the driver lowered at run time (the limits are re-learned, not a mismatch)", topology: ExampleTopology.iommuAndDirect, trace: ExampleLine.trace([
             ExampleLine.iommuMap(60.0, iova: 0xffff_e000, paddr: 0x1000_0000, size: 4096),
             ExampleLine.iommuMap(60.0, iova: 0xffff_f000, paddr: 0x3000_0000, size: 4096),
             ExampleLine.at(60.0, "dma_map_sg: 0000:01:00.0 dir=FROM_DEVICE nents=2/2 ents=2/2 dma_addrs={0xffffe000,0xfffff000} sizes={0x1000,0x1000} phys_addrs={0x10000000,0x30000000} attrs="),
             ExampleLine.at(60.1, "dma_unmap_sg: 0000:01:00.0 dir=FROM_DEVICE phys_addrs={0x10000000,0x30000000} attrs="),
             ExampleLine.iommuUnmap(60.1, iova: 0xffff_e000, size: 8192),
         ])),
-    ]
-    public static let nonTriggeringExamples: [CheckExample] = [
         CheckExample("ambiguous reconstruction is never claimed", trace: ExampleLine.trace([
             ExampleLine.at(60.0, "dma_map_sg: 0000:05:00.0 dir=FROM_DEVICE nents=2/2 ents=1/1 dma_addrs={0xfffe0000} sizes={0x3000} phys_addrs={0x40000000,0x50000000} attrs="),
             ExampleLine.at(60.1, "dma_unmap_sg: 0000:05:00.0 dir=FROM_DEVICE phys_addrs={0x40000000,0x50000000} attrs="),
         ])),
     ]
+
+    /// A 6.15 kernel whose NVMe reaches provider 0000:02:00.0 only through the host bridge.
+    static var hostBridge: Topology {
+        var t = ExampleTopology.p2p
+        t.kernelRelease = KernelRelease(6, 15, 0)
+        t.devices["0000:01:00.0"]?.p2p = ["0000:02:00.0": .thruHostBridge]
+        return t
+    }
 
     /// Compares the observed outputs with the reference model's, when that comparison is meaningful.
     static func inspect(_ o: MapObservation, otherFindings: Bool) -> [Finding] {
