@@ -21,7 +21,7 @@ public enum CallSite {
             var offset = frame.offset
             var module = frame.module
             var source = ""
-            if let address = frame.address, let symbolizer, let location = symbolizer.resolve(address) {
+            if let symbolizer, let location = symbolizer.resolveFrame(address: frame.address, function: frame.symbol, offset: frame.offset, module: frame.module) {
                 if name == nil {
                     name = location.function
                     offset = location.offset

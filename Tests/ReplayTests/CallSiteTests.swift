@@ -7,9 +7,12 @@ import Testing
 
 /// `symbol` / `source` come from the event's stack, past the tracing glue.
 struct CallSiteTests {
+    /// `ahci_qc_prep` spans 0xffffffffc0a1b280..+0x100 in module libahci.
     struct FakeSymbolizer: AddressSymbolizer {
         func resolve(_ address: UInt64) -> SymbolLocation? {
-            address == 0xffff_ffff_c0a1_b2c3 ? SymbolLocation(function: "ahci_qc_prep", offset: 0x43, module: "libahci", file: "drivers/ata/libahci.c", line: 1642) : nil
+            let start: UInt64 = 0xffff_ffff_c0a1_b280
+            guard address >= start, address - start < 0x100 else { return nil }
+            return SymbolLocation(function: "ahci_qc_prep", offset: address - start, module: "libahci", file: "drivers/ata/libahci.c", line: 1642)
         }
     }
 
@@ -32,6 +35,7 @@ struct CallSiteTests {
         #expect(result.input.reconciles)
     }
 
+    /// Stack addresses are return addresses: resolved at address − 1 (the call), printed at the address.
     @Test func rawAddressesGoThroughTheSymbolizer() {
         let stack = [StackFrame(symbol: "__traceiter_dma_map_sg", offset: 0x3d), StackFrame(address: 0xffff_ffff_c0a1_b2c3)]
         let site = CallSite.resolve(stack, symbolizer: FakeSymbolizer())
