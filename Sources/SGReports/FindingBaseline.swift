@@ -66,22 +66,17 @@ public struct FindingBaselineError: Error, Sendable, CustomStringConvertible {
 
 /// `audit.csv`: one row per audited trace (RFC 4180, written by CSV.swift).
 public struct AuditTable: Sendable {
+    public var header: [String]
     public var rows: [[String]]
 
-    public init(rows: [[String]]) {
+    public init(header: [String], rows: [[String]]) {
+        self.header = header
         self.rows = rows
     }
 
     public func write(to path: String) throws {
         let url = URL(fileURLWithPath: path)
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        let stream = OutputStream.toMemory()
-        stream.open()
-        let writer = try CSVWriter(stream: stream, newline: .crlf)
-        for row in rows { try writer.write(row: row) }
-        stream.close()
-        var data = stream.property(forKey: .dataWrittenToMemoryStreamKey) as? Data ?? Data()
-        data.append(contentsOf: [0x0d, 0x0a])
-        try data.write(to: url)
+        try CSVTableWriter(url: url, header: header).write(rows)
     }
 }

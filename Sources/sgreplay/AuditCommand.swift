@@ -73,7 +73,8 @@ struct AuditCommand: ParsableCommand {
         DispatchQueue.concurrentPerform(iterations: workers) { _ in worker() }
 
         var results: [AnalysisResult] = []
-        var rows = [["trace", "report", "lines", "events_used", "lost_events", "damaged", "errors", "warnings", "infos", "new_findings", "status"]]
+        let header = ["trace", "report", "lines", "events_used", "lost_events", "damaged", "errors", "warnings", "infos", "new_findings", "status"]
+        var rows: [[String]] = []
         var unreadable = false
         let all = outcomes.withLock { $0 }
         for (i, trace) in traces.enumerated() {
@@ -90,7 +91,7 @@ struct AuditCommand: ParsableCommand {
                 rows.append([trace, directories[i], "", "", "", "", "", "", "", "", "unreadable"])
             }
         }
-        try AuditTable(rows: rows).write(to: root + "/audit.csv")
+        try AuditTable(header: header, rows: rows).write(to: root + "/audit.csv")
         var status = exitStatus(for: results, failOn: options.failOn, isKnown: known.contains)
         if unreadable && status == ExitStatus.clean { status = ExitStatus.usage }
         if status != ExitStatus.clean { throw ExitCode(status) }
