@@ -33,17 +33,17 @@ struct AnalyzeCommand: ParsableCommand {
             traces: traces, options: options, topology: try options.loadTopology(),
             symbolizer: try options.loadSymbolizer(), formats: try options.reportFormats(),
             outputDirectory: options.out ?? defaultOutputDirectory(for: traces[0]))
-        let progress = ProgressLine(enabled: isatty(2) != 0)
-        progress.show("analysing \(traces.joined(separator: " "))")
+        let progress = ProgressBar(inputs: traces, label: "analysing")
+        progress.start()
         let outcome: AnalysisRun.Outcome
         do {
             outcome = try run.perform()
         } catch let error as IngestError {
-            progress.clear()
+            progress.stop()
             FileHandleStandardError.write("sgreplay: \(error)\n")
             throw ExitCode(ExitStatus.usage)
         }
-        progress.clear()
+        progress.stop()
         let result = outcome.result
         for message in result.input.damage { FileHandleStandardError.write("sgreplay: \(message)\n") }
         print("\(result.input.lines) lines, \(result.input.eventsUsed) DMA/IOMMU events, \(result.input.lostEvents) lost; \(findingsLine(result)); reports in \(outcome.directory)/")
