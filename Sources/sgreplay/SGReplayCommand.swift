@@ -45,9 +45,3 @@ enum ExitStatus {
     /// Input damaged part-way: what was read is analysed and reported.
     static let damaged: Int32 = 3
 }
-
-/// Says plainly that a stage does not exist yet and exits 2 (no fake output).
-func notYetAvailable(_ what: String) -> ExitCode {
-    FileHandleStandardError.write("sgreplay: \(what) is not available yet in this build\n")
-    return ExitCode(ExitStatus.usage)
-}
