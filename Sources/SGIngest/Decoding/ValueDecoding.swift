@@ -11,24 +11,25 @@ enum ValueDecoding {
         var out: [UInt64] = []
         out.reserveCapacity(n / 8 + 1)
         var i = 1
-        while true {
-            if i + 1 < n, b[i] == 0x30, b[i + 1] | 0x20 == 0x78 { i += 2 }
-            var x: UInt64 = 0
-            let first = i
-            while i < n {
-                let c = b[i]
-                if c == 0x2C { break }
-                let d: UInt8
-                if c &- 0x30 <= 9 { d = c &- 0x30 } else if (c | 0x20) &- 0x61 <= 5 { d = (c | 0x20) &- 0x61 &+ 10 } else { return nil }
-                x = x << 4 | UInt64(d)
+        return hexDigitValue.withUnsafeBufferPointer { table -> [UInt64]? in
+            while true {
+                if i + 1 < n, b[i] == 0x30, b[i + 1] | 0x20 == 0x78 { i += 2 }
+                var x: UInt64 = 0
+                let first = i
+                while i < n {
+                    let d = table[Int(b[i])]
+                    if d > 0x0F { break }
+                    x = x << 4 | UInt64(d)
+                    i += 1
+                }
+                let digits = i - first
+                guard digits > 0, digits <= 16 else { return nil }
+                out.append(x)
+                if i == n { return out }
+                guard b[i] == 0x2C else { return nil } // the comma
                 i += 1
+                if i == n { return nil }
             }
-            let digits = i - first
-            guard digits > 0, digits <= 16 else { return nil }
-            out.append(x)
-            if i == n { return out }
-            i += 1 // the comma
-            if i == n { return nil }
         }
     }
 

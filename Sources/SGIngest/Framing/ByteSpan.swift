@@ -32,6 +32,36 @@ struct ByteSpan {
         return UnsafeRawPointer(p) - UnsafeRawPointer(base)
     }
 
+    /// The first (up to) eight bytes as a little-endian word, zero-padded:
+    /// short keys compare as one integer.
+    @inline(__always)
+    var head8: UInt64 {
+        if count >= 8 { return UnsafeRawPointer(base).loadUnaligned(as: UInt64.self) }
+        var w: UInt64 = 0
+        var i = count - 1
+        while i >= 0 { w = w << 8 | UInt64(base[i]); i -= 1 }
+        return w
+    }
+
+    /// The last eight bytes as a little-endian word (`count >= 8`).
+    @inline(__always)
+    var tail8: UInt64 { UnsafeRawPointer(base + count - 8).loadUnaligned(as: UInt64.self) }
+
+    /// Index of the first space at or after `from`, or `count`: eight bytes at a
+    /// time (SWAR), for the short tokens where a memchr call costs more than the scan.
+    @inline(__always)
+    func spaceOrEnd(from: Int) -> Int {
+        var i = from
+        while i + 8 <= count {
+            let x = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self) ^ 0x2020_2020_2020_2020
+            let hit = (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080
+            if hit != 0 { return i + hit.trailingZeroBitCount >> 3 }
+            i += 8
+        }
+        while i < count, base[i] != 0x20 { i += 1 }
+        return i
+    }
+
     /// Index of the last `byte` before `before`.
     func lastIndex(of byte: UInt8, before: Int? = nil) -> Int? {
         var i = (before ?? count) - 1
@@ -108,21 +138,28 @@ struct ByteSpan {
         if count >= 2, base[0] == 0x30, base[1] | 0x20 == 0x78 { i = 2 }
         guard i < count, count - i <= 16 else { return nil }
         var v: UInt64 = 0
+        var bad: UInt8 = 0
         while i < count {
-            let c = base[i]
-            let d: UInt8
-            if c &- 0x30 <= 9 { d = c &- 0x30 }
-            else if c | 0x20 >= 0x61 && c | 0x20 <= 0x66 { d = (c | 0x20) - 0x61 + 10 }
-            else { return nil }
-            v = v << 4 | UInt64(d)
+            let d = hexDigitValue[Int(base[i])]
+            bad |= d
+            v = v << 4 | UInt64(d & 0x0F)
             i += 1
         }
-        return v
+        return bad > 0x0F ? nil : v
     }
 
     /// Unsigned decimal; nil when empty, not decimal or over 64 bits.
     func decimal() -> UInt64? {
         guard count > 0, count <= 20 else { return nil }
+        if count < 20 { // 19 digits cannot overflow
+            var v: UInt64 = 0
+            for i in 0..<count {
+                let d = base[i] &- 0x30
+                guard d <= 9 else { return nil }
+                v = v &* 10 &+ UInt64(d)
+            }
+            return v
+        }
         var v: UInt64 = 0
         for i in 0..<count {
             let d = base[i] &- 0x30
