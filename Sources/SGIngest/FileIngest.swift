@@ -12,8 +12,11 @@ struct FileIngest {
     private(set) var accounting = InputAccounting()
     private var malformedRoom: Int
 
-    private var pending: TraceEvent?
-    private var pendingLine = 0
+    /// The held-back event's record, built once where it is decoded and handed
+    /// to the consumer from here (valid while `hasPending`); its stack is added at flush.
+    private var pending = TraceRecord(fileIndex: 0, line: 0, kind: .bufferStarted(cpu: 0))
+    private var hasPending = false
+    private var pendingStack: [StackFrame] = []
     /// Frames that follow now belong to `pending` (false after a user stack opener).
     private var attachFrames = false
 
@@ -44,10 +47,15 @@ struct FileIngest {
     }
 
     private mutating func flush(_ body: (TraceRecord) throws -> Void) throws {
-        if let event = pending.take() {
-            try body(TraceRecord(fileIndex: fileIndex, line: pendingLine, kind: .event(event)))
-        }
         attachFrames = false
+        guard hasPending else { return }
+        hasPending = false
+        if !pendingStack.isEmpty, case .event(var event) = pending.kind {
+            event.stack = pendingStack
+            pendingStack = []
+            pending.kind = .event(event)
+        }
+        try body(pending)
     }
 
     private mutating func malformed(_ reason: String) {
@@ -70,10 +78,10 @@ struct FileIngest {
         switch LineClassifier.classify(text) {
         case .kernelFrame(let t):
             accounting.stackLines += 1
-            if attachFrames, pending != nil { pending!.stack.append(StackFrameParser.kernelFrame(t, strings: &decoder.strings)) }
+            if attachFrames, hasPending { pendingStack.append(StackFrameParser.kernelFrame(t, strings: &decoder.strings)) }
         case .perfFrame(let t):
             accounting.stackLines += 1
-            if attachFrames, pending != nil { pending!.stack.append(StackFrameParser.perfFrame(t, strings: &decoder.strings)) }
+            if attachFrames, hasPending { pendingStack.append(StackFrameParser.perfFrame(t, strings: &decoder.strings)) }
         case .stackOpener(let user):
             accounting.headerLines += 1
             if user { attachFrames = false }
@@ -109,17 +117,17 @@ struct FileIngest {
                 accounting.eventsOther += 1
                 return
             }
-            switch decoder.decode(kind, e.payload) {
-            case .success(let payload):
+            do {
+                let payload = try decoder.decode(kind, e.payload)
                 accounting.eventsUsed += 1
                 let context = EventContext(comm: e.comm.map { decoder.strings.intern($0) } ?? "<...>", pid: e.pid, tgid: e.tgid,
                                            cpu: e.cpu, timestamp: e.timestamp, isCounterClock: e.isCounterClock,
                                            instance: e.instance.map { decoder.strings.intern($0) })
-                pending = TraceEvent(context: context, payload: payload)
-                pendingLine = number
+                pending = TraceRecord(fileIndex: fileIndex, line: number, kind: .event(TraceEvent(context: context, payload: payload)))
+                hasPending = true
                 attachFrames = true
-            case .failure(let f):
-                malformed(f.reason)
+            } catch {
+                malformed(error.reason)
             }
         }
     }

@@ -11,12 +11,14 @@ struct PayloadDecoder {
         var reason: String
     }
 
-    mutating func decode(_ kind: TracedEventName, _ payload: ByteSpan) -> Result<EventPayload, Failure> {
+    /// The typed payload (returned directly, no `Result` box: the payload is large
+    /// and every wrapper is one more copy of it per event).
+    mutating func decode(_ kind: TracedEventName, _ payload: ByteSpan) throws(Failure) -> EventPayload {
         fields.scan(payload)
         do {
-            return .success(try build(kind))
+            return try build(kind)
         } catch {
-            return .failure(Failure(reason: "\(kind.tracepoint): \(error.reason)"))
+            throw Failure(reason: "\(kind.tracepoint): \(error.reason)")
         }
     }
 

@@ -26,12 +26,6 @@ struct ByteSpan {
     /// Bytes from `from` to the end.
     func suffix(from: Int) -> ByteSpan { ByteSpan(base + from, count - from) }
 
-    /// Index of the first `byte` at or after `from` (memchr).
-    func index(of byte: UInt8, from: Int = 0) -> Int? {
-        guard from < count, let p = memchr(base + from, Int32(byte), count - from) else { return nil }
-        return UnsafeRawPointer(p) - UnsafeRawPointer(base)
-    }
-
     /// The first (up to) eight bytes as a little-endian word, zero-padded:
     /// short keys compare as one integer.
     @inline(__always)
@@ -47,19 +41,47 @@ struct ByteSpan {
     @inline(__always)
     var tail8: UInt64 { UnsafeRawPointer(base + count - 8).loadUnaligned(as: UInt64.self) }
 
-    /// Index of the first space at or after `from`, or `count`: eight bytes at a
-    /// time (SWAR), for the short tokens where a memchr call costs more than the scan.
+    /// Index of the first `byte` at or after `from`: eight bytes at a time
+    /// (SWAR) over short spans, where a memchr call costs more than the scan;
+    /// memchr over long ones.
     @inline(__always)
-    func spaceOrEnd(from: Int) -> Int {
+    func index(of byte: UInt8, from: Int = 0) -> Int? {
+        guard from < count else { return nil }
+        if count - from > 64 {
+            guard let p = memchr(base + from, Int32(byte), count - from) else { return nil }
+            return UnsafeRawPointer(p) - UnsafeRawPointer(base)
+        }
+        let e = firstIndex(of: byte, from: from)
+        return e < count ? e : nil
+    }
+
+    /// Index of the first `byte` at or after `from`, or `count` (SWAR scan).
+    @inline(__always)
+    func firstIndex(of byte: UInt8, from: Int) -> Int {
+        let pattern = UInt64(byte) &* 0x0101_0101_0101_0101
         var i = from
         while i + 8 <= count {
-            let x = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self) ^ 0x2020_2020_2020_2020
+            let x = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self) ^ pattern
             let hit = (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080
             if hit != 0 { return i + hit.trailingZeroBitCount >> 3 }
             i += 8
         }
-        while i < count, base[i] != 0x20 { i += 1 }
+        while i < count, base[i] != byte { i += 1 }
         return i
+    }
+
+    /// Index of the first space at or after `from`, or `count`.
+    @inline(__always)
+    func spaceOrEnd(from: Int) -> Int { firstIndex(of: 0x20, from: from) }
+
+    /// True when the bytes at `at` are `s`.
+    @inline(__always)
+    func matches(_ s: StaticString, at: Int) -> Bool {
+        let n = s.utf8CodeUnitCount
+        guard at >= 0, n <= count - at else { return false }
+        let p = s.utf8Start
+        for j in 0..<n where base[at + j] != p[j] { return false }
+        return true
     }
 
     /// Index of the last `byte` before `before`.
@@ -80,7 +102,7 @@ struct ByteSpan {
         var i = from
         while let j = index(of: first, from: i) {
             if j + n > count { return nil }
-            if memcmp(base + j, needle.utf8Start, n) == 0 { return j }
+            if matches(needle, at: j) { return j }
             i = j + 1
         }
         return nil
@@ -108,19 +130,14 @@ struct ByteSpan {
         return i
     }
 
-    func hasPrefix(_ s: StaticString) -> Bool {
-        let n = s.utf8CodeUnitCount
-        return n <= count && memcmp(base, s.utf8Start, n) == 0
-    }
+    @inline(__always)
+    func hasPrefix(_ s: StaticString) -> Bool { matches(s, at: 0) }
 
-    func hasSuffix(_ s: StaticString) -> Bool {
-        let n = s.utf8CodeUnitCount
-        return n <= count && memcmp(base + count - n, s.utf8Start, n) == 0
-    }
+    @inline(__always)
+    func hasSuffix(_ s: StaticString) -> Bool { matches(s, at: count - s.utf8CodeUnitCount) }
 
-    func equals(_ s: StaticString) -> Bool {
-        s.utf8CodeUnitCount == count && memcmp(base, s.utf8Start, count) == 0
-    }
+    @inline(__always)
+    func equals(_ s: StaticString) -> Bool { s.utf8CodeUnitCount == count && matches(s, at: 0) }
 
     /// True when every byte is an ASCII digit (and there is at least one).
     var isDigits: Bool {
