@@ -55,22 +55,16 @@ struct PayloadFields {
         var bare = 0
         while i < n {
             // One token: up to the next space, noting the first `=`.
-            var e = i
+            var e = p.spaceOrEqualsOrEnd(from: i)
             var eq = -1
-            while e < n {
-                let c = b[e]
-                if c == 0x20 { break }
-                if c == 0x3D {
-                    // Arrays can be long: find their end with memchr; other values are short.
-                    eq = e
-                    if e + 1 < n, b[e + 1] == 0x7B || b[e + 1] == 0x41 {
-                        e = p.index(of: 0x20, from: e + 1) ?? n
-                    } else {
-                        e = p.spaceOrEnd(from: e + 1)
-                    }
-                    break
+            if e < n, b[e] == 0x3D {
+                // Arrays can be long: find their end with memchr; other values are short.
+                eq = e
+                if e + 1 < n, b[e + 1] == 0x7B || b[e + 1] == 0x41 {
+                    e = p.index(of: 0x20, from: e + 1) ?? n
+                } else {
+                    e = p.spaceOrEnd(from: e + 1)
                 }
-                e += 1
             }
             if skipNext {
                 skipNext = false

@@ -70,6 +70,21 @@ struct ByteSpan {
         return i
     }
 
+    /// Index of the first space or `=` at or after `from`, or `count` (SWAR scan).
+    @inline(__always)
+    func spaceOrEqualsOrEnd(from: Int) -> Int {
+        var i = from
+        while i + 8 <= count {
+            let w = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
+            let x = w ^ 0x2020_2020_2020_2020, y = w ^ 0x3D3D_3D3D_3D3D_3D3D
+            let hit = ((x &- 0x0101_0101_0101_0101) & ~x | (y &- 0x0101_0101_0101_0101) & ~y) & 0x8080_8080_8080_8080
+            if hit != 0 { return i + hit.trailingZeroBitCount >> 3 }
+            i += 8
+        }
+        while i < count, base[i] != 0x20, base[i] != 0x3D { i += 1 }
+        return i
+    }
+
     /// Index of the first space at or after `from`, or `count`.
     @inline(__always)
     func spaceOrEnd(from: Int) -> Int { firstIndex(of: 0x20, from: from) }
