@@ -16,16 +16,23 @@ struct PayloadFields {
     var raw = false
     /// Bit `slot.rawValue` set: the slot was seen in this payload (one store clears all).
     private var present: UInt32 = 0
-    /// Value bounds per slot, inline (no heap array, no copy-on-write check per store).
-    private var starts = SIMD32<Int32>()
-    private var ends = SIMD32<Int32>()
+    /// Value bounds per slot in fixed storage (no copy-on-write check per store,
+    /// no vector spill per dynamic index); shared by copies, which this type never makes.
+    private let bounds = SlotBounds()
     private var payload = ByteSpan(UnsafePointer(bitPattern: 1)!, 0)
+
+    /// Start and end offsets of each slot's value (two `Int32` per slot).
+    private final class SlotBounds {
+        let offsets = UnsafeMutablePointer<Int32>.allocate(capacity: 2 * Slot.allCases.count)
+        deinit { offsets.deallocate() }
+    }
 
     /// The located value for `slot`, if present.
     @inline(__always)
     func value(_ slot: Slot) -> ByteSpan? {
         guard has(slot) else { return nil }
-        return payload.slice(Int(starts[slot.rawValue]), Int(ends[slot.rawValue]))
+        let o = bounds.offsets + 2 * slot.rawValue
+        return payload.slice(Int(o[0]), Int(o[1]))
     }
 
     @inline(__always)
@@ -34,8 +41,9 @@ struct PayloadFields {
     @inline(__always)
     private mutating func set(_ slot: Slot, _ s: Int, _ e: Int) {
         present |= 1 << UInt32(slot.rawValue)
-        starts[slot.rawValue] = Int32(truncatingIfNeeded: s)
-        ends[slot.rawValue] = Int32(truncatingIfNeeded: e)
+        let o = bounds.offsets + 2 * slot.rawValue
+        o[0] = Int32(truncatingIfNeeded: s)
+        o[1] = Int32(truncatingIfNeeded: e)
     }
 
     /// Scans `text` (the payload after `event: `).
