@@ -82,7 +82,7 @@ struct PayloadFields {
                    let close = p.index(of: 0x5D, from: valueStart) {
                     e = close + 1
                 }
-                if let slot = PayloadFields.slot(for: p.slice(i, eq)) { set(slot, valueStart, e) }
+                if let slot = PayloadFields.slot(for: p.slice(i, eq), head: p.word(at: i, length: eq - i)) { set(slot, valueStart, e) }
             } else {
                 let token = p.slice(i, e)
                 if token.equals("[TRUNCATED]") {
@@ -106,8 +106,8 @@ struct PayloadFields {
     /// Maps a field name or print label to its slot.
     /// Maps a field name or print label to its slot. Keys compare as little-endian
     /// words (first and last eight bytes), not byte by byte.
-    static func slot(for key: ByteSpan) -> Slot? {
-        let head = key.head8
+    /// `head` is `key.head8`.
+    static func slot(for key: ByteSpan, head: UInt64) -> Slot? {
         switch key.count {
         case 3:
             switch head {

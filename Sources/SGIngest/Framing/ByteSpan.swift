@@ -37,6 +37,15 @@ struct ByteSpan {
         return w
     }
 
+    /// ``head8`` of the `length` bytes at `at`, read as one load when eight bytes
+    /// from `at` lie inside this span.
+    @inline(__always)
+    func word(at: Int, length: Int) -> UInt64 {
+        guard at + 8 <= count else { return slice(at, at + length).head8 }
+        let w = UnsafeRawPointer(base + at).loadUnaligned(as: UInt64.self)
+        return length >= 8 ? w : w & ((1 << UInt64(length << 3)) &- 1)
+    }
+
     /// The last eight bytes as a little-endian word (`count >= 8`).
     @inline(__always)
     var tail8: UInt64 { UnsafeRawPointer(base + count - 8).loadUnaligned(as: UInt64.self) }
@@ -101,10 +110,18 @@ struct ByteSpan {
 
     /// Index of the last `byte` before `before`.
     func lastIndex(of byte: UInt8, before: Int? = nil) -> Int? {
-        var i = (before ?? count) - 1
-        while i >= 0 {
-            if base[i] == byte { return i }
+        var i = before ?? count // bytes 0..<i are left to look at
+        let pattern = UInt64(byte) &* 0x0101_0101_0101_0101
+        while i >= 8 {
+            let x = UnsafeRawPointer(base + i - 8).loadUnaligned(as: UInt64.self) ^ pattern
+            // Exact zero-byte mask (no borrow false positives, so the highest bit is right).
+            let zero = ~(((x & 0x7F7F_7F7F_7F7F_7F7F) &+ 0x7F7F_7F7F_7F7F_7F7F) | x | 0x7F7F_7F7F_7F7F_7F7F)
+            if zero != 0 { return i - 1 - zero.leadingZeroBitCount >> 3 }
+            i -= 8
+        }
+        while i > 0 {
             i -= 1
+            if base[i] == byte { return i }
         }
         return nil
     }
@@ -125,25 +142,28 @@ struct ByteSpan {
 
     /// The span without leading and trailing spaces (and tabs).
     func trimmed() -> ByteSpan {
-        var s = 0, e = count
+        var s = skipSpaces(from: 0), e = count
         while s < e, base[s] == 0x20 || base[s] == 0x09 { s += 1 }
         while e > s, base[e - 1] == 0x20 || base[e - 1] == 0x09 { e -= 1 }
         return slice(s, e)
     }
 
-    /// First index at or after `from` that is not a space.
+    /// First index at or after `from` that is not a space (SWAR: eight bytes a step).
+    @inline(__always)
     func skipSpaces(from: Int) -> Int {
         var i = from
+        while i + 8 <= count {
+            let x = UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self) ^ 0x2020_2020_2020_2020
+            if x != 0 { return i + x.trailingZeroBitCount >> 3 }
+            i += 8
+        }
         while i < count, base[i] == 0x20 { i += 1 }
         return i
     }
 
     /// First index at or after `from` that is a space (or the end).
-    func tokenEnd(from: Int) -> Int {
-        var i = from
-        while i < count, base[i] != 0x20 { i += 1 }
-        return i
-    }
+    @inline(__always)
+    func tokenEnd(from: Int) -> Int { firstIndex(of: 0x20, from: from) }
 
     @inline(__always)
     func hasPrefix(_ s: StaticString) -> Bool { matches(s, at: 0) }
