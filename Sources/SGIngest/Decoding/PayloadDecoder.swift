@@ -14,6 +14,8 @@ struct PayloadDecoder {
     /// The typed payload (returned directly, no `Result` box: the payload is large
     /// and every wrapper is one more copy of it per event).
     mutating func decode(_ kind: TracedEventName, _ payload: ByteSpan) throws(Failure) -> EventPayload {
+        if kind == .iommuMap, let event = IOMMUPrintedLayout.map(payload) { return .iommuMap(event) }
+        if kind == .iommuUnmap, let event = IOMMUPrintedLayout.unmap(payload) { return .iommuUnmap(event) }
         fields.scan(payload)
         do {
             return try build(kind)

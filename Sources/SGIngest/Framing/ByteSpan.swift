@@ -200,6 +200,34 @@ struct ByteSpan {
         return bad > 0x0F ? nil : v
     }
 
+    /// Exactly sixteen hex digits at `at` (no `0x`), eight at a time (SWAR):
+    /// the `%016llx` fields of iommu events. Nil when any byte is not a hex digit.
+    @inline(__always)
+    func hex16(at: Int) -> UInt64? {
+        guard at >= 0, at + 16 <= count else { return nil }
+        let raw = UnsafeRawPointer(base + at)
+        guard let high = ByteSpan.hex8(raw.loadUnaligned(as: UInt64.self)),
+              let low = ByteSpan.hex8(raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self)) else { return nil }
+        return high << 32 | low
+    }
+
+    /// Eight ASCII hex digits (first digit in the low byte) → their 32-bit value.
+    @inline(__always)
+    private static func hex8(_ w: UInt64) -> UInt64? {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let high: UInt64 = 0x8080_8080_8080_8080
+        guard w & high == 0 else { return nil }
+        // Per byte: bit 7 set when lo <= byte <= hi (bytes < 0x80, so no carries).
+        @inline(__always) func inRange(_ x: UInt64, _ lo: UInt64, _ hi: UInt64) -> UInt64 {
+            (x &+ (0x80 - lo) &* ones) & ~(x &+ (0x7F - hi) &* ones) & high
+        }
+        guard inRange(w, 0x30, 0x39) | inRange(w | 0x2020_2020_2020_2020, 0x61, 0x66) == high else { return nil }
+        var v = (w & 0x0F0F_0F0F_0F0F_0F0F) &+ ((w >> 6) & ones) &* 9 // digit values, one per byte
+        v = ((v << 4) | (v >> 8)) & 0x00FF_00FF_00FF_00FF
+        v = ((v << 8) | (v >> 16)) & 0x0000_FFFF_0000_FFFF
+        return ((v << 16) | (v >> 32)) & 0xFFFF_FFFF
+    }
+
     /// Unsigned decimal; nil when empty, not decimal or over 64 bits.
     func decimal() -> UInt64? {
         guard count > 0, count <= 20 else { return nil }
