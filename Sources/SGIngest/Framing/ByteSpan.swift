@@ -229,6 +229,7 @@ struct ByteSpan {
     }
 
     /// Unsigned decimal; nil when empty, not decimal or over 64 bits.
+    @inline(__always)
     func decimal() -> UInt64? {
         guard count > 0, count <= 20 else { return nil }
         if count < 20 { // 19 digits cannot overflow

@@ -131,6 +131,15 @@ enum LineClassifier {
             event.instance = head.slice(0, colon)
             head = head.suffix(from: head.skipSpaces(from: colon + 2))
         }
+        // ftrace / trace-cmd: `comm-pid`. When the head ends in `-digits`, its last
+        // token holds that `-`, so neither perf shape below can match: take it directly.
+        var k = head.count
+        while k > 0, head[k - 1] &- 0x30 <= 9 { k -= 1 }
+        if k > 0, k < head.count, head[k - 1] == 0x2D, let p = head.suffix(from: k).decimal(), p <= UInt64(Int32.max) {
+            event.pid = Int32(p)
+            event.comm = head.slice(0, k - 1)
+            return afterContext(line, from: close + 1, event)
+        }
         // perf: last token is `pid` or `pid/tid`
         let lastSpace = head.lastIndex(of: 0x20)
         let last = head.suffix(from: (lastSpace ?? -1) + 1)
@@ -231,8 +240,16 @@ enum LineClassifier {
             guard let secs = token.slice(0, dot).decimal() else { return nil }
             let frac = token.suffix(from: dot + 1)
             guard frac.count > 0, frac.count <= 9, let f = frac.decimal() else { return nil }
-            var scale: UInt64 = 1
-            for _ in frac.count..<9 { scale *= 10 }
+            let scale: UInt64
+            switch frac.count { // 10^(9 - digits)
+            case 6: scale = 1000
+            case 9: scale = 1
+            case 3: scale = 1_000_000
+            default:
+                var s: UInt64 = 1
+                for _ in frac.count..<9 { s *= 10 }
+                scale = s
+            }
             return (secs &* 1_000_000_000 &+ f &* scale, false)
         }
         if let v = token.decimal() { return (v, true) }
