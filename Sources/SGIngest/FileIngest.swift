@@ -17,6 +17,8 @@ struct FileIngest {
     private var pending = TraceRecord(fileIndex: 0, line: 0, kind: .bufferStarted(cpu: 0))
     private var hasPending = false
     private var pendingStack: [StackFrame] = []
+    /// The parts of the current event line, filled in place by the classifier.
+    private var eventLine = EventLine(name: ByteSpan(UnsafePointer(bitPattern: 1)!, 0), payload: ByteSpan(UnsafePointer(bitPattern: 1)!, 0))
     /// Frames that follow now belong to `pending` (false after a user stack opener).
     private var attachFrames = false
 
@@ -75,7 +77,7 @@ struct FileIngest {
             try flush(body)
             return
         }
-        switch LineClassifier.classify(text) {
+        switch LineClassifier.classify(text, into: &eventLine) {
         case .kernelFrame(let t):
             accounting.stackLines += 1
             if attachFrames, hasPending { pendingStack.append(StackFrameParser.kernelFrame(t, strings: &decoder.strings)) }
@@ -111,8 +113,9 @@ struct FileIngest {
         case .malformed(let reason):
             malformed(reason)
             try flush(body)
-        case .event(let e):
+        case .event:
             try flush(body)
+            let e = eventLine
             guard let kind = TracedEventName.lookup(e.name), kind.belongs(to: e.system, payload: e.payload) else {
                 accounting.eventsOther += 1
                 return
