@@ -31,8 +31,7 @@ struct StringInterner {
         while true {
             let index = Int(slots[slot])
             if index < 0 { break }
-            if hashes[index] == h, lengths[index] == span.count,
-               arena.withUnsafeBufferPointer({ memcmp($0.baseAddress! + offsets[index], span.base, span.count) == 0 }) {
+            if hashes[index] == h, lengths[index] == span.count, storedBytes(index, equal: span) {
                 return strings[index]
             }
             slot = (slot + 1) & mask
@@ -47,6 +46,26 @@ struct StringInterner {
         arena.append(contentsOf: UnsafeBufferPointer(start: span.base, count: span.count))
         if strings.count * 2 > slots.count { grow() }
         return string
+    }
+
+    /// True when entry `index` holds the bytes of `span` (same length already checked):
+    /// up to sixteen bytes as two overlapping words, longer ones with memcmp.
+    @inline(__always)
+    private func storedBytes(_ index: Int, equal span: ByteSpan) -> Bool {
+        arena.withUnsafeBufferPointer { arena in
+            let stored = UnsafeRawPointer(arena.baseAddress! + offsets[index])
+            let n = span.count
+            if n >= 8 && n <= 16 {
+                let raw = UnsafeRawPointer(span.base)
+                return stored.loadUnaligned(as: UInt64.self) == raw.loadUnaligned(as: UInt64.self)
+                    && stored.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self) == raw.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
+            }
+            if n < 8 {
+                for i in 0..<n where stored.load(fromByteOffset: i, as: UInt8.self) != span[i] { return false }
+                return true
+            }
+            return memcmp(stored, span.base, n) == 0
+        }
     }
 
     /// A cheap hash: first and last eight bytes (whole bytes when shorter) and the length.

@@ -26,7 +26,9 @@ enum LineClassifier {
         default:
             break
         }
-        if line.trimmed().isEmpty { return .blank }
+        var first = line.skipSpaces(from: 0)
+        while first < line.count, line[first] == 0x20 || line[first] == 0x09 { first += 1 }
+        if first == line.count { return .blank } // only spaces and tabs
         return eventLine(line, &event)
     }
 
@@ -130,7 +132,8 @@ enum LineClassifier {
         }
         guard !head.isEmpty else { return .malformed("no task-pid before the [cpu] field") }
         // trace-cmd report of several files / instances: `<name>: comm-pid [cpu]`
-        if let colon = head.index(of: ": ") {
+        // (`: ` holds a space: no search unless the head has one, and none before it.)
+        if let space = head.index(of: 0x20), space > 0, let colon = head.index(of: ": ", from: space - 1) {
             event.instance = head.slice(0, colon)
             head = head.suffix(from: head.skipSpaces(from: colon + 2))
         }
