@@ -26,6 +26,7 @@ struct PayloadDecoder {
 
     // MARK: - Field access
 
+    @inline(__always)
     private func require(_ slot: PayloadFields.Slot, _ label: String) throws(Failure) -> ByteSpan {
         guard let v = fields.value(slot) else { throw Failure(reason: "missing \(label)=") }
         return v
@@ -45,6 +46,7 @@ struct PayloadDecoder {
 
     /// A number; `hex` says how the kernel prints it without `0x` (`%llx` vs `%zu`).
     /// In the raw form numbers without `0x` are decimal.
+    @inline(__always)
     private func number(_ slot: PayloadFields.Slot, _ label: String, hex: Bool) throws(Failure) -> UInt64 {
         let v = try require(slot, label)
         guard let n = v.number(hexDefault: hex && !fields.raw) else { throw Failure(reason: "bad number \(label)=\(v.string)") }
