@@ -58,3 +58,7 @@ printf 'wc -l:       wall %7.3f s = %7s MB/s   cpu %6.2f s = %7s MB/s   peak RSS
 printf 'sgreplay:    wall %7.3f s = %7s MB/s   cpu %6.2f s = %7s MB/s   peak RSS %s KiB\n' \
   "$in_s" "$(mbs "$in_s")" "$in_cpu" "$(mbs "$in_cpu")" "$in_rss"
 echo "ratio (wall): $(echo "scale=3; $wc_s / $in_s" | bc -l) x wc -l;  ratio (cpu): $(echo "scale=3; $wc_cpu / $in_cpu" | bc -l) x wc -l"
+# The issue's targets: >= 0.25x `wc -l` on one core (long-term 0.5x), peak RSS under 100 MB.
+ratio_ok=$(echo "$wc_s / $in_s >= 0.25" | bc -l)
+rss_ok=$([ "$in_rss" -lt $((100 * 1000 * 1000 / 1024)) ] && echo 1 || echo 0)
+echo "targets:     ratio >= 0.25x wc -l: $([ "$ratio_ok" = 1 ] && echo met || echo NOT met);  peak RSS < 100 MB: $([ "$rss_ok" = 1 ] && echo met || echo NOT met)"

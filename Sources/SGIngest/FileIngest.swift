@@ -12,8 +12,13 @@ struct FileIngest {
     private(set) var accounting = InputAccounting()
     private var malformedRoom: Int
 
-    private var pending: TraceEvent?
-    private var pendingLine = 0
+    /// The held-back event's record, built once where it is decoded and handed
+    /// to the consumer from here (valid while `hasPending`); its stack is added at flush.
+    private var pending = TraceRecord(fileIndex: 0, line: 0, kind: .bufferStarted(cpu: 0))
+    private var hasPending = false
+    private var pendingStack: [StackFrame] = []
+    /// The parts of the current event line, filled in place by the classifier.
+    private var eventLine = EventLine(name: ByteSpan(UnsafePointer(bitPattern: 1)!, 0), payload: ByteSpan(UnsafePointer(bitPattern: 1)!, 0))
     /// Frames that follow now belong to `pending` (false after a user stack opener).
     private var attachFrames = false
 
@@ -44,10 +49,15 @@ struct FileIngest {
     }
 
     private mutating func flush(_ body: (TraceRecord) throws -> Void) throws {
-        if let event = pending.take() {
-            try body(TraceRecord(fileIndex: fileIndex, line: pendingLine, kind: .event(event)))
-        }
         attachFrames = false
+        guard hasPending else { return }
+        hasPending = false
+        if !pendingStack.isEmpty, case .event(var event) = pending.kind {
+            event.stack = pendingStack
+            pendingStack = []
+            pending.kind = .event(event)
+        }
+        try body(pending)
     }
 
     private mutating func malformed(_ reason: String) {
@@ -67,13 +77,13 @@ struct FileIngest {
             try flush(body)
             return
         }
-        switch LineClassifier.classify(text) {
+        switch LineClassifier.classify(text, into: &eventLine) {
         case .kernelFrame(let t):
             accounting.stackLines += 1
-            if attachFrames, pending != nil { pending!.stack.append(StackFrameParser.kernelFrame(t, strings: &decoder.strings)) }
+            if attachFrames, hasPending { pendingStack.append(StackFrameParser.kernelFrame(t, strings: &decoder.strings)) }
         case .perfFrame(let t):
             accounting.stackLines += 1
-            if attachFrames, pending != nil { pending!.stack.append(StackFrameParser.perfFrame(t, strings: &decoder.strings)) }
+            if attachFrames, hasPending { pendingStack.append(StackFrameParser.perfFrame(t, strings: &decoder.strings)) }
         case .stackOpener(let user):
             accounting.headerLines += 1
             if user { attachFrames = false }
@@ -103,23 +113,24 @@ struct FileIngest {
         case .malformed(let reason):
             malformed(reason)
             try flush(body)
-        case .event(let e):
+        case .event:
             try flush(body)
+            let e = eventLine
             guard let kind = TracedEventName.lookup(e.name), kind.belongs(to: e.system, payload: e.payload) else {
                 accounting.eventsOther += 1
                 return
             }
-            switch decoder.decode(kind, e.payload) {
-            case .success(let payload):
+            do {
+                let payload = try decoder.decode(kind, e.payload)
                 accounting.eventsUsed += 1
                 let context = EventContext(comm: e.comm.map { decoder.strings.intern($0) } ?? "<...>", pid: e.pid, tgid: e.tgid,
                                            cpu: e.cpu, timestamp: e.timestamp, isCounterClock: e.isCounterClock,
                                            instance: e.instance.map { decoder.strings.intern($0) })
-                pending = TraceEvent(context: context, payload: payload)
-                pendingLine = number
+                pending = TraceRecord(fileIndex: fileIndex, line: number, kind: .event(TraceEvent(context: context, payload: payload)))
+                hasPending = true
                 attachFrames = true
-            case .failure(let f):
-                malformed(f.reason)
+            } catch {
+                malformed(error.reason)
             }
         }
     }

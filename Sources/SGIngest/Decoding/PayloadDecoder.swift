@@ -11,17 +11,22 @@ struct PayloadDecoder {
         var reason: String
     }
 
-    mutating func decode(_ kind: TracedEventName, _ payload: ByteSpan) -> Result<EventPayload, Failure> {
+    /// The typed payload (returned directly, no `Result` box: the payload is large
+    /// and every wrapper is one more copy of it per event).
+    mutating func decode(_ kind: TracedEventName, _ payload: ByteSpan) throws(Failure) -> EventPayload {
+        if kind == .iommuMap, let event = IOMMUPrintedLayout.map(payload) { return .iommuMap(event) }
+        if kind == .iommuUnmap, let event = IOMMUPrintedLayout.unmap(payload) { return .iommuUnmap(event) }
         fields.scan(payload)
         do {
-            return .success(try build(kind))
+            return try build(kind)
         } catch {
-            return .failure(Failure(reason: "\(kind.tracepoint): \(error.reason)"))
+            throw Failure(reason: "\(kind.tracepoint): \(error.reason)")
         }
     }
 
     // MARK: - Field access
 
+    @inline(__always)
     private func require(_ slot: PayloadFields.Slot, _ label: String) throws(Failure) -> ByteSpan {
         guard let v = fields.value(slot) else { throw Failure(reason: "missing \(label)=") }
         return v
@@ -41,6 +46,7 @@ struct PayloadDecoder {
 
     /// A number; `hex` says how the kernel prints it without `0x` (`%llx` vs `%zu`).
     /// In the raw form numbers without `0x` are decimal.
+    @inline(__always)
     private func number(_ slot: PayloadFields.Slot, _ label: String, hex: Bool) throws(Failure) -> UInt64 {
         let v = try require(slot, label)
         guard let n = v.number(hexDefault: hex && !fields.raw) else { throw Failure(reason: "bad number \(label)=\(v.string)") }
@@ -52,14 +58,21 @@ struct PayloadDecoder {
         return try number(slot, label, hex: hex)
     }
 
-    private func addresses(_ slot: PayloadFields.Slot, _ label: String) throws(Failure) -> [UInt64] {
+    private func addresses(_ slot: PayloadFields.Slot, _ label: String, expected: Int? = nil) throws(Failure) -> [UInt64] {
         let v = try require(slot, label)
-        guard let a = ValueDecoding.array(v, elementSize: 8) else { throw Failure(reason: "bad array \(label)=\(clip(v))") }
+        guard let a = ValueDecoding.array(v, elementSize: 8, expected: expected) else { throw Failure(reason: "bad array \(label)=\(clip(v))") }
         return a
     }
 
-    private func lengths(_ label: String) throws(Failure) -> [UInt32] {
+    private func lengths(_ label: String, expected: Int? = nil) throws(Failure) -> [UInt32] {
         let v = try require(.lengths, label)
+        if !v.hasPrefix("ARRAY[") {
+            switch ValueDecoding.hexList(v, as: UInt32.self, expected: expected) {
+            case .values(let a): return a
+            case .malformed: throw Failure(reason: "bad array \(label)=\(clip(v))")
+            case .tooWide(let x): throw Failure(reason: "length 0x\(String(x, radix: 16)) in \(label)= exceeds 32 bits")
+            }
+        }
         guard let a = ValueDecoding.array(v, elementSize: 4) else { throw Failure(reason: "bad array \(label)=\(clip(v))") }
         var out: [UInt32] = []
         out.reserveCapacity(a.count)
@@ -68,6 +81,12 @@ struct PayloadDecoder {
             out.append(UInt32(x))
         }
         return out
+    }
+
+    /// The shown count of `a/b` (`nents=`, `ents=`) when it reads as one, to size arrays; never throws.
+    private func shownCount(_ slot: PayloadFields.Slot) -> Int? {
+        guard let v = fields.value(slot), let slash = v.index(of: 0x2F), let a = v.slice(0, slash).decimal() else { return nil }
+        return Int(clamping: a)
     }
 
     private func attributes() throws(Failure) -> DMAAttributes {
@@ -169,9 +188,10 @@ struct PayloadDecoder {
     private mutating func mapSG() throws(Failure) -> MapSGEvent {
         let dev = try device()
         let dir = try direction()
-        let dma = try addresses(.dmaAddrs, "dma_addrs")
-        let lens = try lengths(fields.raw ? "lengths" : "sizes")
-        let phys = try addresses(.physAddrs, "phys_addrs")
+        let ents = shownCount(.ents)
+        let dma = try addresses(.dmaAddrs, "dma_addrs", expected: ents)
+        let lens = try lengths(fields.raw ? "lengths" : "sizes", expected: ents)
+        let phys = try addresses(.physAddrs, "phys_addrs", expected: shownCount(.nents))
         guard dma.count == lens.count else {
             throw Failure(reason: "dma_addrs= has \(dma.count) values but sizes= has \(lens.count)")
         }

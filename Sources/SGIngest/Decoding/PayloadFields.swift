@@ -14,26 +14,41 @@ struct PayloadFields {
 
     /// True for the `[FAILED TO PARSE]` raw-field form (decimal numbers, raw enums, byte arrays).
     var raw = false
-    private var starts = [Int](repeating: -1, count: Slot.allCases.count)
-    private var ends = [Int](repeating: 0, count: Slot.allCases.count)
+    /// Bit `slot.rawValue` set: the slot was seen in this payload (one store clears all).
+    private var present: UInt32 = 0
+    /// Value bounds per slot in fixed storage (no copy-on-write check per store,
+    /// no vector spill per dynamic index); shared by copies, which this type never makes.
+    private let bounds = SlotBounds()
     private var payload = ByteSpan(UnsafePointer(bitPattern: 1)!, 0)
 
-    /// The located value for `slot`, if present.
-    func value(_ slot: Slot) -> ByteSpan? {
-        let s = starts[slot.rawValue]
-        return s < 0 ? nil : payload.slice(s, ends[slot.rawValue])
+    /// Start and end offsets of each slot's value (two `Int32` per slot).
+    private final class SlotBounds {
+        let offsets = UnsafeMutablePointer<Int32>.allocate(capacity: 2 * Slot.allCases.count)
+        deinit { offsets.deallocate() }
     }
 
-    func has(_ slot: Slot) -> Bool { starts[slot.rawValue] >= 0 }
+    /// The located value for `slot`, if present.
+    @inline(__always)
+    func value(_ slot: Slot) -> ByteSpan? {
+        guard has(slot) else { return nil }
+        let o = bounds.offsets + 2 * slot.rawValue
+        return payload.slice(Int(o[0]), Int(o[1]))
+    }
 
+    @inline(__always)
+    func has(_ slot: Slot) -> Bool { present & (1 << UInt32(slot.rawValue)) != 0 }
+
+    @inline(__always)
     private mutating func set(_ slot: Slot, _ s: Int, _ e: Int) {
-        starts[slot.rawValue] = s
-        ends[slot.rawValue] = e
+        present |= 1 << UInt32(slot.rawValue)
+        let o = bounds.offsets + 2 * slot.rawValue
+        o[0] = Int32(truncatingIfNeeded: s)
+        o[1] = Int32(truncatingIfNeeded: e)
     }
 
     /// Scans `text` (the payload after `event: `).
     mutating func scan(_ text: ByteSpan) {
-        for i in 0..<starts.count { starts[i] = -1 }
+        present = 0
         var p = text
         raw = false
         if p.hasPrefix("[FAILED TO PARSE]") {
@@ -48,18 +63,16 @@ struct PayloadFields {
         var bare = 0
         while i < n {
             // One token: up to the next space, noting the first `=`.
-            var e = i
+            var e = p.spaceOrEqualsOrEnd(from: i)
             var eq = -1
-            while e < n {
-                let c = b[e]
-                if c == 0x20 { break }
-                if c == 0x3D {
-                    // Values (arrays above all) can be long: find their end with memchr.
-                    eq = e
+            if e < n, b[e] == 0x3D {
+                // Arrays can be long: find their end with memchr; other values are short.
+                eq = e
+                if e + 1 < n, b[e + 1] == 0x7B || b[e + 1] == 0x41 {
                     e = p.index(of: 0x20, from: e + 1) ?? n
-                    break
+                } else {
+                    e = p.spaceOrEnd(from: e + 1)
                 }
-                e += 1
             }
             if skipNext {
                 skipNext = false
@@ -69,7 +82,7 @@ struct PayloadFields {
                    let close = p.index(of: 0x5D, from: valueStart) {
                     e = close + 1
                 }
-                if let slot = PayloadFields.slot(for: p.slice(i, eq)) { set(slot, valueStart, e) }
+                if let slot = PayloadFields.slot(for: p.slice(i, eq), head: p.word(at: i, length: eq - i)) { set(slot, valueStart, e) }
             } else {
                 let token = p.slice(i, e)
                 if token.equals("[TRUNCATED]") {
@@ -91,48 +104,72 @@ struct PayloadFields {
     }
 
     /// Maps a field name or print label to its slot.
-    static func slot(for key: ByteSpan) -> Slot? {
+    /// Maps a field name or print label to its slot. Keys compare as little-endian
+    /// words (first and last eight bytes), not byte by byte.
+    /// `head` is `key.head8`.
+    static func slot(for key: ByteSpan, head: UInt64) -> Slot? {
         switch key.count {
         case 3:
-            if key.equals("dir") { return .dir }
-            if key.equals("err") { return .err }
-            if key.equals("gid") { return .groupID }
+            switch head {
+            case 0x0000000000726964: return .dir // dir
+            case 0x0000000000727265: return .err // err
+            case 0x0000000000646967: return .groupID // gid
+            default: return nil
+            }
         case 4:
-            if key.equals("ents") { return .ents }
-            if key.equals("size") { return .size }
-            if key.equals("addr") { return .dmaAddr }
-            if key.equals("iova") { return .iova }
+            switch head {
+            case 0x0000000073746E65: return .ents // ents
+            case 0x00000000657A6973: return .size // size
+            case 0x0000000072646461: return .dmaAddr // addr
+            case 0x0000000061766F69: return .iova // iova
+            default: return nil
+            }
         case 5:
-            if key.equals("nents") { return .nents }
-            if key.equals("sizes") { return .lengths }
-            if key.equals("addrs") { return .physAddrs }
-            if key.equals("attrs") { return .attrs }
-            if key.equals("flags") { return .flags }
-            if key.equals("paddr") { return .physAddr }
-            if key.equals("force") { return .mode }
+            switch head {
+            case 0x00000073746E656E: return .nents // nents
+            case 0x00000073657A6973: return .lengths // sizes
+            case 0x0000007372646461: return .physAddrs // addrs
+            case 0x0000007372747461: return .attrs // attrs
+            case 0x0000007367616C66: return .flags // flags
+            case 0x0000007264646170: return .physAddr // paddr
+            case 0x0000006563726F66: return .mode // force
+            default: return nil
+            }
         case 6:
-            if key.equals("device") { return .device }
-            if key.equals("driver") { return .driver }
+            switch head {
+            case 0x0000656369766564: return .device // device
+            case 0x0000726576697264: return .driver // driver
+            default: return nil
+            }
         case 7:
-            if key.equals("lengths") { return .lengths }
-            if key.equals("groupID") { return .groupID }
+            switch head {
+            case 0x00736874676E656C: return .lengths // lengths
+            case 0x00444970756F7267: return .groupID // groupID
+            default: return nil
+            }
         case 8:
-            if key.equals("dma_addr") { return .dmaAddr }
-            if key.equals("dev_name") { return .device }
-            if key.equals("dma_mask") { return .dmaMask }
-            if key.equals("dev_addr") { return .devAddr }
+            switch head {
+            case 0x726464615F616D64: return .dmaAddr // dma_addr
+            case 0x656D616E5F766564: return .device // dev_name
+            case 0x6B73616D5F616D64: return .dmaMask // dma_mask
+            case 0x726464615F766564: return .devAddr // dev_addr
+            default: return nil
+            }
         case 9:
-            if key.equals("dma_addrs") { return .dmaAddrs }
-            if key.equals("phys_addr") { return .physAddr }
-            if key.equals("virt_addr") { return .virtAddr }
-            if key.equals("full_ents") { return .fullEnts }
-            if key.equals("truncated") { return .truncated }
+            let tail = key.tail8
+            if head == 0x726464615F616D64, tail == 0x73726464615F616D { return .dmaAddrs } // dma_addrs
+            if head == 0x6464615F73796870, tail == 0x726464615F737968 { return .physAddr } // phys_addr
+            if head == 0x6464615F74726976, tail == 0x726464615F747269 { return .virtAddr } // virt_addr
+            if head == 0x746E655F6C6C7566, tail == 0x73746E655F6C6C75 { return .fullEnts } // full_ents
+            if head == 0x657461636E757274, tail == 0x64657461636E7572 { return .truncated } // truncated
         case 10:
-            if key.equals("phys_addrs") { return .physAddrs }
-            if key.equals("full_nents") { return .fullNents }
+            let tail = key.tail8
+            if head == 0x6464615F73796870, tail == 0x73726464615F7379 { return .physAddrs } // phys_addrs
+            if head == 0x6E656E5F6C6C7566, tail == 0x73746E656E5F6C6C { return .fullNents } // full_nents
         case 13:
-            if key.equals("unmapped_size") { return .unmappedSize }
-            if key.equals("swiotlb_force") { return .mode }
+            let tail = key.tail8
+            if head == 0x64657070616D6E75, tail == 0x657A69735F646570 { return .unmappedSize } // unmapped_size
+            if head == 0x5F626C746F697773, tail == 0x6563726F665F626C { return .mode } // swiotlb_force
         default:
             break
         }

@@ -7,13 +7,21 @@ import Darwin
 /// Turns repeated byte strings (device names, comms, symbols) into one shared
 /// `String` each, looked up by a hash of the bytes without building a String.
 ///
-/// The bytes of every stored string live in one arena; entries are plain
-/// integers, so a lookup copies no reference-counted value but the result.
+/// Each entry keeps its hash, length and first/last eight bytes together (one
+/// cache line per probe; strings up to 16 bytes compare without the arena);
+/// longer strings' bytes live in one arena.
 struct StringInterner {
+    /// What a probe compares.
+    private struct Entry {
+        var hash: UInt64
+        var head: UInt64
+        var tail: UInt64
+        var offset: Int32
+        var length: Int32
+    }
+
     private var slots: [Int32]
-    private var hashes: [UInt64] = []
-    private var offsets: [Int] = []
-    private var lengths: [Int] = []
+    private var entries: [Entry] = []
     private var strings: [String] = []
     private var arena: [UInt8] = []
     private var mask: Int
@@ -27,26 +35,32 @@ struct StringInterner {
 
     mutating func intern(_ span: ByteSpan) -> String {
         let h = StringInterner.hash(span)
+        let head = span.head8
+        let tail = span.count > 8 ? span.tail8 : 0
         var slot = Int(truncatingIfNeeded: h ^ (h >> 29)) & mask
         while true {
             let index = Int(slots[slot])
             if index < 0 { break }
-            if hashes[index] == h, lengths[index] == span.count,
-               arena.withUnsafeBufferPointer({ memcmp($0.baseAddress! + offsets[index], span.base, span.count) == 0 }) {
+            let e = entries[index]
+            if e.hash == h, e.head == head, e.tail == tail, Int(e.length) == span.count,
+               span.count <= 16 || longBytes(Int(e.offset), equal: span) {
                 return strings[index]
             }
             slot = (slot + 1) & mask
         }
         let string = span.string
-        guard strings.count < limit else { return string }
+        guard strings.count < limit, span.count <= Int(Int32.max), arena.count + span.count <= Int(Int32.max) else { return string }
         slots[slot] = Int32(strings.count)
-        hashes.append(h)
-        offsets.append(arena.count)
-        lengths.append(span.count)
+        entries.append(Entry(hash: h, head: head, tail: tail, offset: Int32(arena.count), length: Int32(span.count)))
         strings.append(string)
-        arena.append(contentsOf: UnsafeBufferPointer(start: span.base, count: span.count))
+        if span.count > 16 { arena.append(contentsOf: UnsafeBufferPointer(start: span.base, count: span.count)) }
         if strings.count * 2 > slots.count { grow() }
         return string
+    }
+
+    /// True when the arena at `offset` holds the bytes of `span`.
+    private func longBytes(_ offset: Int, equal span: ByteSpan) -> Bool {
+        arena.withUnsafeBufferPointer { memcmp($0.baseAddress! + offset, span.base, span.count) == 0 }
     }
 
     /// A cheap hash: first and last eight bytes (whole bytes when shorter) and the length.
@@ -68,7 +82,8 @@ struct StringInterner {
         let size = slots.count * 2
         slots = [Int32](repeating: -1, count: size)
         mask = size - 1
-        for (index, h) in hashes.enumerated() {
+        for (index, e) in entries.enumerated() {
+            let h = e.hash
             var slot = Int(truncatingIfNeeded: h ^ (h >> 29)) & mask
             while slots[slot] >= 0 { slot = (slot + 1) & mask }
             slots[slot] = Int32(index)

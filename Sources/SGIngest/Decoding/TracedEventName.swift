@@ -62,16 +62,75 @@ enum TracedEventName: CaseIterable {
         return true
     }
 
-    private static let table: [(name: StaticString, kind: TracedEventName)] = allCases.map { ($0.tracepoint, $0) }
-
-    /// The event for `name`, or nil for events this tool does not use.
+    /// The event for `name`, or nil for events this tool does not use: a switch on
+    /// the length, then the first (and last) eight bytes compared as words; names
+    /// longer than 16 bytes are confirmed byte by byte.
     static func lookup(_ name: ByteSpan) -> TracedEventName? {
-        let first = name.count > 0 ? name[0] : 0
-        // Every name starts with d, m, u, i, a, r or s.
-        guard first == 0x64 || first == 0x6D || first == 0x75 || first == 0x69
-            || first == 0x61 || first == 0x72 || first == 0x73 else { return nil }
-        for entry in table where entry.name.utf8CodeUnitCount == name.count && name.equals(entry.name) {
-            return entry.kind
+        let head = name.head8
+        switch name.count {
+        case 3:
+            if head == 0x000000000070616D { return .iommuMap } // map
+        case 5:
+            if head == 0x00000070616D6E75 { return .iommuUnmap } // unmap
+        case 8:
+            if head == 0x656572665F616D64 { return .free } // dma_free
+        case 9:
+            let tail = name.tail8
+            if head == 0x6F6C6C615F616D64, tail == 0x636F6C6C615F616D { return .alloc } // dma_alloc
+        case 10:
+            let tail = name.tail8
+            if head == 0x5F70616D5F616D64, tail == 0x67735F70616D5F61 { return .mapSG } // dma_map_sg
+        case 12:
+            let tail = name.tail8
+            if head == 0x616D6E755F616D64, tail == 0x67735F70616D6E75 { return .unmapSG } // dma_unmap_sg
+            if head == 0x5F70616D5F616D64, tail == 0x737968705F70616D { return .mapPhys } // dma_map_phys
+            if head == 0x5F70616D5F616D64, tail == 0x656761705F70616D { return .mapPage } // dma_map_page
+            if head == 0x656572665F616D64, tail == 0x7467735F65657266 { return .freeSGT } // dma_free_sgt
+        case 13:
+            let tail = name.tail8
+            if head == 0x6F6C6C615F616D64, tail == 0x7467735F636F6C6C { return .allocSGT } // dma_alloc_sgt
+            if head == 0x5F656761705F6F69, tail == 0x746C7561665F6567 { return .ioPageFault } // io_page_fault
+        case 14:
+            let tail = name.tail8
+            if head == 0x5F70616D5F616D64, tail == 0x7272655F67735F70 { return .mapSGError } // dma_map_sg_err
+            if head == 0x616D6E755F616D64, tail == 0x737968705F70616D { return .unmapPhys } // dma_unmap_phys
+            if head == 0x616D6E755F616D64, tail == 0x656761705F70616D { return .unmapPage } // dma_unmap_page
+            if head == 0x656572665F616D64, tail == 0x73656761705F6565 { return .freePages } // dma_free_pages
+        case 15:
+            let tail = name.tail8
+            if head == 0x6F6C6C615F616D64, tail == 0x73656761705F636F { return .allocPages } // dma_alloc_pages
+            if head == 0x5F626C746F697773, tail == 0x6465636E756F625F { return .swiotlbBounced } // swiotlb_bounced
+        case 16:
+            let tail = name.tail8
+            if head == 0x5F70616D5F616D64, tail == 0x656372756F736572 { return .mapResource } // dma_map_resource
+        case 17:
+            let tail = name.tail8
+            if head == 0x6F6C6C615F616D64, tail == 0x7272655F7467735F, name.equals("dma_alloc_sgt_err") { return .allocSGTError } // dma_alloc_sgt_err
+        case 18:
+            let tail = name.tail8
+            if head == 0x616D6E755F616D64, tail == 0x656372756F736572, name.equals("dma_unmap_resource") { return .unmapResource } // dma_unmap_resource
+        case 19:
+            let tail = name.tail8
+            if head == 0x636E79735F616D64, tail == 0x7570635F726F665F, name.equals("dma_sync_sg_for_cpu") { return .syncSGForCPU } // dma_sync_sg_for_cpu
+            if head == 0x697665645F646461, tail == 0x70756F72675F6F74, name.equals("add_device_to_group") { return .addDeviceToGroup } // add_device_to_group
+        case 22:
+            let tail = name.tail8
+            if head == 0x636E79735F616D64, tail == 0x6563697665645F72, name.equals("dma_sync_sg_for_device") { return .syncSGForDevice } // dma_sync_sg_for_device
+        case 23:
+            let tail = name.tail8
+            if head == 0x636E79735F616D64, tail == 0x7570635F726F665F, name.equals("dma_sync_single_for_cpu") { return .syncSingleForCPU } // dma_sync_single_for_cpu
+            if head == 0x645F686361747461, tail == 0x6E69616D6F645F6F, name.equals("attach_device_to_domain") { return .attachDevice } // attach_device_to_domain
+        case 24:
+            let tail = name.tail8
+            if head == 0x645F65766F6D6572, tail == 0x70756F72675F6D6F, name.equals("remove_device_from_group") { return .removeDeviceFromGroup } // remove_device_from_group
+        case 25:
+            let tail = name.tail8
+            if head == 0x645F686361746564, tail == 0x6E69616D6F645F6D, name.equals("detach_device_from_domain") { return .detachDevice } // detach_device_from_domain
+        case 26:
+            let tail = name.tail8
+            if head == 0x636E79735F616D64, tail == 0x6563697665645F72, name.equals("dma_sync_single_for_device") { return .syncSingleForDevice } // dma_sync_single_for_device
+        default:
+            break
         }
         return nil
     }

@@ -1,34 +1,58 @@
 /// Decoders for the value shapes of DMA payloads: arrays, directions, attrs.
 enum ValueDecoding {
     /// `{0x1,0x2}` (kernel / libtraceevent ≥ 1.8.4), `{}`, or `ARRAY[00, 40, …]`
-    /// (raw little-endian bytes, regrouped by `elementSize`).
-    static func array(_ v: ByteSpan, elementSize: Int) -> [UInt64]? {
+    /// (raw little-endian bytes, regrouped by `elementSize`). `expected` (the
+    /// count the event prints, e.g. `nents=a/b` → a) sizes the array exactly.
+    static func array(_ v: ByteSpan, elementSize: Int, expected: Int? = nil) -> [UInt64]? {
         if v.hasPrefix("ARRAY[") { return byteArray(v.slice(6, v.count - 1), elementSize: elementSize, closed: v.hasSuffix("]")) }
-        guard v.count >= 2, v[0] == 0x7B, v[v.count - 1] == 0x7D else { return nil }
+        switch hexList(v, as: UInt64.self, expected: expected) {
+        case .values(let a): return a
+        case .malformed, .tooWide: return nil
+        }
+    }
+
+    /// What ``hexList(_:as:expected:)`` found.
+    enum HexList<Element> {
+        case values([Element])
+        case malformed
+        /// A value that does not fit the element type (the first one).
+        case tooWide(UInt64)
+    }
+
+    /// `{0x1,0x2}` or `{}` as `Element`s, straight into an array of that type.
+    @inline(__always)
+    static func hexList<Element: FixedWidthInteger & UnsignedInteger>(_ v: ByteSpan, as: Element.Type, expected: Int?) -> HexList<Element> {
+        guard v.count >= 2, v[0] == 0x7B, v[v.count - 1] == 0x7D else { return .malformed }
         let n = v.count - 1 // index of `}`
-        if n == 1 { return [] }
+        if n == 1 { return .values([]) }
         let b = v.base
-        var out: [UInt64] = []
-        out.reserveCapacity(n / 8 + 1)
+        var out: [Element] = []
+        // Each value takes at least two bytes (`0,`): a printed count beyond that is not trusted.
+        out.reserveCapacity(min(expected ?? (n / 8 + 1), n / 2 + 1))
         var i = 1
-        while true {
-            if i + 1 < n, b[i] == 0x30, b[i + 1] | 0x20 == 0x78 { i += 2 }
-            var x: UInt64 = 0
-            let first = i
-            while i < n {
-                let c = b[i]
-                if c == 0x2C { break }
-                let d: UInt8
-                if c &- 0x30 <= 9 { d = c &- 0x30 } else if (c | 0x20) &- 0x61 <= 5 { d = (c | 0x20) &- 0x61 &+ 10 } else { return nil }
-                x = x << 4 | UInt64(d)
+        return hexDigitValue.withUnsafeBufferPointer { table -> HexList<Element> in
+            while true {
+                if i + 1 < n, b[i] == 0x30, b[i + 1] | 0x20 == 0x78 { i += 2 }
+                var x: UInt64 = 0
+                let first = i
+                while i < n {
+                    let d = table[Int(b[i])]
+                    if d > 0x0F { break }
+                    x = x << 4 | UInt64(d)
+                    i += 1
+                }
+                let digits = i - first
+                guard digits > 0, digits <= 16 else { return .malformed }
+                guard x <= UInt64(Element.max) else {
+                    // Malformed text later in the list wins, as when values were checked afterwards.
+                    return array(v, elementSize: 8) == nil ? .malformed : .tooWide(x)
+                }
+                out.append(Element(truncatingIfNeeded: x))
+                if i == n { return .values(out) }
+                guard b[i] == 0x2C else { return .malformed } // the comma
                 i += 1
+                if i == n { return .malformed }
             }
-            let digits = i - first
-            guard digits > 0, digits <= 16 else { return nil }
-            out.append(x)
-            if i == n { return out }
-            i += 1 // the comma
-            if i == n { return nil }
         }
     }
 

@@ -16,8 +16,8 @@ enum LineClass {
     case kernelFrame(ByteSpan)
     /// TAB-indented perf callchain line (text after the TAB).
     case perfFrame(ByteSpan)
-    /// A line with an event prefix and name.
-    case event(EventLine)
+    /// A line with an event prefix and name (its parts: the ``EventLine`` filled by the classifier).
+    case event
     /// A well-formed trace line that is not a named event (raw `type:` lines, function tracer).
     case otherEvent
     /// Not a trace line at all.

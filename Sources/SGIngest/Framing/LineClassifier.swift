@@ -2,7 +2,9 @@
 /// with or without irq-info, record-tgid, latency-format or context-info;
 /// `trace-cmd report`; `perf script`) without building strings.
 enum LineClassifier {
-    static func classify(_ raw: ByteSpan) -> LineClass {
+    /// `event` is filled in place when the result is ``LineClass/event``
+    /// (the parts stay in the caller's storage: no copies of them per line).
+    static func classify(_ raw: ByteSpan, into event: inout EventLine) -> LineClass {
         var line = raw
         if line.count > 0, line[line.count - 1] == 0x0D { line = line.slice(0, line.count - 1) }
         if line.count == 0 { return .blank }
@@ -24,8 +26,10 @@ enum LineClassifier {
         default:
             break
         }
-        if line.trimmed().isEmpty { return .blank }
-        return eventLine(line)
+        var first = line.skipSpaces(from: 0)
+        while first < line.count, line[first] == 0x20 || line[first] == 0x09 { first += 1 }
+        if first == line.count { return .blank } // only spaces and tabs
+        return eventLine(line, &event)
     }
 
     // MARK: - Headers and markers
@@ -82,18 +86,19 @@ enum LineClassifier {
         (c >= 0x61 && c <= 0x7A) || (c &- 0x30 <= 9) || c == 0x5F || (c >= 0x41 && c <= 0x5A)
     }
 
-    private static func eventLine(_ line: ByteSpan) -> LineClass {
+    private static func eventLine(_ line: ByteSpan, _ event: inout EventLine) -> LineClass {
         // context-info off: `dma_map_sg: payload`
         var i = 0
         while i < line.count, isIdentifier(line[i]) { i += 1 }
         if i > 0, i < line.count, line[i] == 0x3A, i + 1 == line.count || line[i + 1] == 0x20 {
-            return .event(EventLine(name: line.slice(0, i), payload: line.slice(line.skipSpaces(from: i + 1), line.count)))
+            event = EventLine(name: line.slice(0, i), payload: line.slice(line.skipSpaces(from: i + 1), line.count))
+            return .event
         }
-        if line.count > 10, line[8] == 0x2D, line[9] &- 0x30 <= 9, let event = latency(line) {
-            return event
+        if line.count > 10, line[8] == 0x2D, line[9] &- 0x30 <= 9, let result = latency(line, &event) {
+            return result
         }
         if let bracket = cpuBracket(line) {
-            return bracketed(line, open: bracket.open, close: bracket.close, cpu: bracket.cpu)
+            return bracketed(line, open: bracket.open, close: bracket.close, cpu: bracket.cpu, &event)
         }
         if isRawLine(line) { return .otherEvent }
         return .malformed("unrecognised line: no `task-pid [cpu] timestamp:` prefix")
@@ -115,9 +120,9 @@ enum LineClassifier {
     }
 
     /// ftrace / trace-cmd (`comm-pid [(tgid)] [cpu]`) and perf (`comm pid[/tid] [cpu]`) prefixes.
-    private static func bracketed(_ line: ByteSpan, open: Int, close: Int, cpu: Int32) -> LineClass {
+    private static func bracketed(_ line: ByteSpan, open: Int, close: Int, cpu: Int32, _ event: inout EventLine) -> LineClass {
         var head = line.slice(0, open).trimmed()
-        var event = EventLine(name: line.slice(0, 0), payload: line.slice(0, 0))
+        event = EventLine(name: line.slice(0, 0), payload: line.slice(0, 0))
         event.cpu = cpu
         // record-tgid: `(   3453)` or `(-------)`
         if head.count > 0, head[head.count - 1] == 0x29, let paren = head.lastIndex(of: 0x28) {
@@ -127,9 +132,19 @@ enum LineClassifier {
         }
         guard !head.isEmpty else { return .malformed("no task-pid before the [cpu] field") }
         // trace-cmd report of several files / instances: `<name>: comm-pid [cpu]`
-        if let colon = head.index(of: ": ") {
+        // (`: ` holds a space: no search unless the head has one, and none before it.)
+        if let space = head.index(of: 0x20), space > 0, let colon = head.index(of: ": ", from: space - 1) {
             event.instance = head.slice(0, colon)
             head = head.suffix(from: head.skipSpaces(from: colon + 2))
+        }
+        // ftrace / trace-cmd: `comm-pid`. When the head ends in `-digits`, its last
+        // token holds that `-`, so neither perf shape below can match: take it directly.
+        var k = head.count
+        while k > 0, head[k - 1] &- 0x30 <= 9 { k -= 1 }
+        if k > 0, k < head.count, head[k - 1] == 0x2D, let p = head.suffix(from: k).decimal(), p <= UInt64(Int32.max) {
+            event.pid = Int32(p)
+            event.comm = head.slice(0, k - 1)
+            return afterContext(line, from: close + 1, &event)
         }
         // perf: last token is `pid` or `pid/tid`
         let lastSpace = head.lastIndex(of: 0x20)
@@ -150,12 +165,12 @@ enum LineClassifier {
             event.pid = Int32(p)
             event.comm = head.slice(0, dash)
         }
-        return afterContext(line, from: close + 1, event)
+        return afterContext(line, from: close + 1, &event)
     }
 
     /// Latency format: `%8.8s-%-7d %3d` + flags + time (`28525us#:` or trace-cmd `-l` seconds).
-    private static func latency(_ line: ByteSpan) -> LineClass? {
-        var event = EventLine(name: line.slice(0, 0), payload: line.slice(0, 0))
+    private static func latency(_ line: ByteSpan, _ event: inout EventLine) -> LineClass? {
+        event = EventLine(name: line.slice(0, 0), payload: line.slice(0, 0))
         event.comm = line.slice(0, 8).trimmed()
         var i = 9
         let pidStart = i
@@ -168,14 +183,13 @@ enum LineClassifier {
         guard let cpu = line.slice(cpuStart, i).decimal(), cpu <= UInt64(Int32.max) else { return nil }
         event.cpu = Int32(cpu)
         i = line.tokenEnd(from: i) // irq flags glued to the CPU number
-        let result = afterContext(line, from: i, event)
+        let result = afterContext(line, from: i, &event)
         if case .malformed = result { return nil }
         return result
     }
 
     /// Parses `[flags ]timestamp: event: payload` after the CPU field.
-    private static func afterContext(_ line: ByteSpan, from: Int, _ partial: EventLine) -> LineClass {
-        var event = partial
+    private static func afterContext(_ line: ByteSpan, from: Int, _ event: inout EventLine) -> LineClass {
         var i = line.skipSpaces(from: from)
         var stamped = false
         for _ in 0..<2 where !stamped {
@@ -216,7 +230,7 @@ enum LineClassifier {
                 guard !name.isEmpty else { return .malformed("empty event name") }
                 event.name = name
                 event.payload = line.slice(line.skipSpaces(from: e), line.count)
-                return .event(event)
+                return .event
             }
             i = line.skipSpaces(from: e)
         }
@@ -231,8 +245,16 @@ enum LineClassifier {
             guard let secs = token.slice(0, dot).decimal() else { return nil }
             let frac = token.suffix(from: dot + 1)
             guard frac.count > 0, frac.count <= 9, let f = frac.decimal() else { return nil }
-            var scale: UInt64 = 1
-            for _ in frac.count..<9 { scale *= 10 }
+            let scale: UInt64
+            switch frac.count { // 10^(9 - digits)
+            case 6: scale = 1000
+            case 9: scale = 1
+            case 3: scale = 1_000_000
+            default:
+                var s: UInt64 = 1
+                for _ in frac.count..<9 { s *= 10 }
+                scale = s
+            }
             return (secs &* 1_000_000_000 &+ f &* scale, false)
         }
         if let v = token.decimal() { return (v, true) }
