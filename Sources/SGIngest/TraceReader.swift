@@ -38,12 +38,10 @@ public struct TraceReader: Sendable {
 public enum IngestError: Error, Sendable, Equatable, CustomStringConvertible {
     /// A missing or unreadable file: nothing of it was read.
     case unreadable(path: String, reason: String)
-    case notImplemented(String)
 
     public var description: String {
         switch self {
         case .unreadable(let path, let reason): return "\(path): \(reason)"
-        case .notImplemented(let what): return "\(what) is not implemented yet"
         }
     }
 }

@@ -351,9 +351,11 @@ struct GeneratorState {
             w.decimal(m.size)
             eventLine()
             summary.syncs += 1
-        } else if let m = liveSG.last {
-            // The arrays hold nents slots; past the mapped count dma-iommu shows all-ones / 0.
-            let slots = min(m.phys.count, 128)
+        } else if let m = liveSG.last, m.phys.count <= 335 {
+            // The arrays hold nents slots (sync events are never capped); past the mapped count
+            // dma-iommu shows all-ones / 0. Above ~335 entries the event exceeds a ring-buffer
+            // page and the kernel drops it without a marker, so none is written.
+            let slots = m.phys.count
             var dma = Array(m.dma.prefix(slots))
             var lens = Array(m.dmaLengths.prefix(slots))
             while dma.count < slots { dma.append(UInt64.max); lens.append(0) }
