@@ -35,7 +35,11 @@ struct CSVTableWriter {
         let writer = try CSVWriter(stream: stream, newline: .crlf)
         for row in rows { try writer.write(row: row) }
         stream.close()
-        var data = stream.property(forKey: .dataWrittenToMemoryStreamKey) as? Data ?? Data()
+        // Copy the stream's buffer out as one block: bridging it with `as? Data` walks it byte by byte.
+        var data = Data()
+        if let buffer = stream.property(forKey: .dataWrittenToMemoryStreamKey) as? NSData {
+            data = Data(bytes: buffer.bytes, count: buffer.length)
+        }
         data.append(contentsOf: [0x0d, 0x0a])
         return data
     }
