@@ -70,6 +70,8 @@ import Testing
             ("[002]", "[00002]"), ("[002]", "[]"), ("[002]", "[0x2]"), ("] ", "]"), ("[002]", "(   123) [002]"),
             ("    kworker", "trace.dat: kworker"), ("dma_map_phys:", "<stack trace>"), ("dma_map_phys:", "dma:dma_map_phys:"),
             ("dma_map_phys: ", "dma_map_phys:  "), ("12345.", " 12345."), ("..... ", "..... 12345.000001 "),
+            ("000066", "00a066"), ("000066", "00/066"), ("000066", "0000:6"), ("000066", "99999\u{7F}"), ("000066", "999999"),
+            ("-231     [", "-231 [ "), ("-231     [", "-231[ "), ("-231     [", "-231        ["),
         ]
         var variants = edits.map { line.replacingOccurrences(of: $0.0, with: $0.1) } + [line + "\r", line.trimmingCharacters(in: .whitespaces)]
         variants += (0..<line.utf8.count).map { String(line.utf8.prefix($0))! }

@@ -22,6 +22,11 @@ extension LineClassifier {
         // Head `comm-pid`: no tab at its ends, no space inside, ends in `-digits`.
         let s = line.skipSpaces(from: 0)
         var e = open
+        if open >= 8 {
+            // The pid's padding: the last non-space among the eight bytes before `[` in one step.
+            let w = UnsafeRawPointer(line.base + open - 8).loadUnaligned(as: UInt64.self) ^ 0x2020_2020_2020_2020
+            if w != 0 { e = open - w.leadingZeroBitCount >> 3 } else { e = open - 8 }
+        }
         while e > s, line[e - 1] == 0x20 { e -= 1 }
         guard e > s, line[s] != 0x09, line[e - 1] != 0x09,
               ByteSpan(line.base, e).firstIndex(of: 0x20, from: s) == e else { return nil }
@@ -55,15 +60,34 @@ extension LineClassifier {
         let digits = end - 1 - (d + 1)
         guard digits == 6 || digits == 9 else { return nil }
         var frac: UInt64 = 0
-        for j in (d + 1)..<(end - 1) {
-            let v = line[j] &- 0x30
-            guard v <= 9 else { return nil }
-            frac = frac &* 10 &+ UInt64(v)
+        if digits == 6, d + 9 <= line.count {
+            // `dddddd: ` as one word: six digits (checked together), then `:`.
+            let w = UnsafeRawPointer(line.base + d + 1).loadUnaligned(as: UInt64.self) << 16 | 0x3030
+            guard let v = Self.eightDigits(w) else { return nil }
+            frac = v
+        } else {
+            for j in (d + 1)..<(end - 1) {
+                let v = line[j] &- 0x30
+                guard v <= 9 else { return nil }
+                frac = frac &* 10 &+ UInt64(v)
+            }
         }
         event = EventLine(comm: line.slice(s, k - 1), instance: nil, pid: pid, tgid: nil, cpu: cpu,
                           timestamp: secs &* 1_000_000_000 &+ (digits == 6 ? frac &* 1000 : frac),
                           isCounterClock: false, system: nil,
                           name: line.slice(0, 0), payload: line.slice(0, 0))
         return namedEvent(line, from: line.skipSpaces(from: end), &event)
+    }
+
+    /// Eight ASCII decimal digits (first digit in the low byte) → their value;
+    /// nil when any byte is not a digit.
+    @inline(__always)
+    static func eightDigits(_ w: UInt64) -> UInt64? {
+        let v = w &- 0x3030_3030_3030_3030
+        // A byte below `0` wraps (high nibble set); one above `9` has a high nibble, or gets one by +6.
+        guard (v | (v &+ 0x0606_0606_0606_0606)) & 0xF0F0_F0F0_F0F0_F0F0 == 0 else { return nil }
+        let pairs = (v &* 10 &+ (v >> 8)) & 0x00FF_00FF_00FF_00FF
+        let quads = (pairs &* (1 + (100 << 16))) >> 16 & 0x0000_FFFF_0000_FFFF
+        return (quads &* (1 + (10_000 << 32))) >> 32
     }
 }
