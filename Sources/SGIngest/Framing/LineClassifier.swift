@@ -233,7 +233,7 @@ enum LineClassifier {
             let e = line.tokenEnd(from: i)
             if line[e - 1] == 0x3A {
                 var name = line.slice(i, e - 1)
-                if let colon = name.lastIndex(of: 0x3A) {
+                if name.firstIndex(of: 0x3A, from: 0) < name.count, let colon = name.lastIndex(of: 0x3A) { // perf `sys:name`
                     event.system = name.slice(0, colon)
                     name = name.suffix(from: colon + 1)
                 }
