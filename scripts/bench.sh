@@ -21,7 +21,7 @@ if [ ! -s "$DATA" ]; then
   "$BIN" generate --size "$SIZE" --seed "$SEED" --out "$DATA.tmp"
   mv "$DATA.tmp" "$DATA"
 fi
-bytes=$(stat -c %s "$DATA")
+bytes=$(stat -L -c %s "$DATA")   # -L: bench-data may hold a symlink to a shared copy
 cat "$DATA" > /dev/null   # warm the page cache so both read from memory
 
 # best_of CMD... → BEST_S (wall seconds), BEST_CPU (user+sys seconds) and

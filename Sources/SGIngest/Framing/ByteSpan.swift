@@ -98,13 +98,26 @@ struct ByteSpan {
     @inline(__always)
     func spaceOrEnd(from: Int) -> Int { firstIndex(of: 0x20, from: from) }
 
-    /// True when the bytes at `at` are `s`.
+    /// True when the bytes at `at` are `s`: compared as words (eight bytes a
+    /// step, the last word overlapping; four-byte words for 4...7 bytes).
     @inline(__always)
     func matches(_ s: StaticString, at: Int) -> Bool {
         let n = s.utf8CodeUnitCount
         guard at >= 0, n <= count - at else { return false }
-        let p = s.utf8Start
-        for j in 0..<n where base[at + j] != p[j] { return false }
+        let p = UnsafeRawPointer(s.utf8Start), q = UnsafeRawPointer(base + at)
+        if n >= 8 {
+            var j = 0
+            while j + 8 < n {
+                if p.loadUnaligned(fromByteOffset: j, as: UInt64.self) != q.loadUnaligned(fromByteOffset: j, as: UInt64.self) { return false }
+                j += 8
+            }
+            return p.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self) == q.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self)
+        }
+        if n >= 4 {
+            return p.loadUnaligned(as: UInt32.self) == q.loadUnaligned(as: UInt32.self)
+                && p.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self) == q.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self)
+        }
+        for j in 0..<n where base[at + j] != s.utf8Start[j] { return false }
         return true
     }
 

@@ -4,7 +4,9 @@
 enum LineClassifier {
     /// `event` is filled in place when the result is ``LineClass/event``
     /// (the parts stay in the caller's storage: no copies of them per line).
-    static func classify(_ raw: ByteSpan, into event: inout EventLine) -> LineClass {
+    /// `fixedLayout: false` skips the by-position parse of the common ftrace
+    /// prefix (``fixedPrefix(_:_:)``): the tests compare both paths.
+    static func classify(_ raw: ByteSpan, into event: inout EventLine, fixedLayout: Bool = true) -> LineClass {
         var line = raw
         if line.count > 0, line[line.count - 1] == 0x0D { line = line.slice(0, line.count - 1) }
         if line.count == 0 { return .blank }
@@ -29,7 +31,7 @@ enum LineClassifier {
         var first = line.skipSpaces(from: 0)
         while first < line.count, line[first] == 0x20 || line[first] == 0x09 { first += 1 }
         if first == line.count { return .blank } // only spaces and tabs
-        return eventLine(line, &event)
+        return eventLine(line, &event, fixedLayout: fixedLayout)
     }
 
     // MARK: - Headers and markers
@@ -86,7 +88,7 @@ enum LineClassifier {
         (c >= 0x61 && c <= 0x7A) || (c &- 0x30 <= 9) || c == 0x5F || (c >= 0x41 && c <= 0x5A)
     }
 
-    private static func eventLine(_ line: ByteSpan, _ event: inout EventLine) -> LineClass {
+    private static func eventLine(_ line: ByteSpan, _ event: inout EventLine, fixedLayout: Bool) -> LineClass {
         // context-info off: `dma_map_sg: payload`
         var i = 0
         while i < line.count, isIdentifier(line[i]) { i += 1 }
@@ -97,6 +99,7 @@ enum LineClassifier {
         if line.count > 10, line[8] == 0x2D, line[9] &- 0x30 <= 9, let result = latency(line, &event) {
             return result
         }
+        if fixedLayout, let result = fixedPrefix(line, &event) { return result }
         if let bracket = cpuBracket(line) {
             return bracketed(line, open: bracket.open, close: bracket.close, cpu: bracket.cpu, &event)
         }
@@ -212,6 +215,13 @@ enum LineClassifier {
             i = next
         }
         guard stamped else { return .malformed("no timestamp after the [cpu] field") }
+        return namedEvent(line, from: i, &event)
+    }
+
+    /// After the timestamp: a stack opener, or `[extra fields ][system:]name: payload`.
+    @inline(__always)
+    static func namedEvent(_ line: ByteSpan, from: Int, _ event: inout EventLine) -> LineClass {
+        var i = from
         if i < line.count, line[i] == 0x3C { // '<'
             let rest = line.suffix(from: i)
             if rest.hasPrefix("<stack trace>") { return .stackOpener(user: false) }
@@ -223,7 +233,7 @@ enum LineClassifier {
             let e = line.tokenEnd(from: i)
             if line[e - 1] == 0x3A {
                 var name = line.slice(i, e - 1)
-                if let colon = name.lastIndex(of: 0x3A) {
+                if name.firstIndex(of: 0x3A, from: 0) < name.count, let colon = name.lastIndex(of: 0x3A) { // perf `sys:name`
                     event.system = name.slice(0, colon)
                     name = name.suffix(from: colon + 1)
                 }
