@@ -14,6 +14,8 @@ struct CorrectKernelScenario {
     var lines: [PendingLine] = []
     /// Whether `iommu:*` events were enabled in the capture.
     var iommuEvents: Bool
+    /// P2PDMA provider windows (planted cases only).
+    var p2pWindows: [P2PWindow] = []
 
     var deviceNames: [String] { devices.indices.map { "0000:0\($0 + 1):00.0" } }
 
@@ -21,6 +23,7 @@ struct CorrectKernelScenario {
     var topology: Topology {
         var t = Topology(kernelRelease: release, pageSize: 4096)
         for (i, d) in devices.enumerated() { t.devices[deviceNames[i]] = d.overrides }
+        t.p2pWindows = p2pWindows
         return t
     }
 
@@ -76,19 +79,40 @@ struct CorrectKernelGenerator {
     /// Generates `maps` mappings with syncs and unmaps interleaved, then unmaps everything.
     static func scenario(seed: UInt64, maps: Int) -> CorrectKernelScenario {
         var g = CorrectKernelGenerator(seed: seed)
+        g.run(maps: maps)
+        return g.finish()
+    }
+
+    /// Replaces the random devices (planted cases), keeping the seed's lists.
+    mutating func use(devices: [DeviceProperties], release: KernelRelease, windows: [P2PWindow] = []) {
+        scenario.devices = devices.enumerated().map { GeneratedDevice(properties: $1, group: 10 + $0) }
+        for i in scenario.devices.indices { scenario.devices[i].properties.name = scenario.deviceNames[i] }
+        scenario.release = release
+        scenario.p2pWindows = windows
+        scenario.iommuEvents = true
+        iovaLive = Array(repeating: [], count: devices.count)
+        iovaQuarantine = Array(repeating: [], count: devices.count)
+    }
+
+    /// `maps` random maps with syncs and unmaps of live mappings between them.
+    mutating func run(maps: Int) {
         var made = 0
         while made < maps {
-            if g.live.isEmpty || Int.random(in: 0..<100, using: &g.rng) < 55 {
-                g.mapOne()
+            if live.isEmpty || Int.random(in: 0..<100, using: &rng) < 55 {
+                mapOne()
                 made += 1
             } else {
-                let m = g.live[Int.random(in: 0..<g.live.count, using: &g.rng)]
-                if Int.random(in: 0..<5, using: &g.rng) == 0 { g.sync(m) } else { g.unmap(m) }
+                let m = live[Int.random(in: 0..<live.count, using: &rng)]
+                if Int.random(in: 0..<5, using: &rng) == 0 { sync(m) } else { unmap(m) }
             }
         }
-        while let m = g.live.first { g.unmap(m) }
-        g.flush()
-        return g.scenario
+    }
+
+    /// Unmaps everything still live (most recent first) and returns the scenario.
+    mutating func finish() -> CorrectKernelScenario {
+        while let m = live.last { unmap(m) }
+        flush()
+        return scenario
     }
 
     // MARK: - Operations
@@ -98,20 +122,29 @@ struct CorrectKernelGenerator {
         if Int.random(in: 0..<100, using: &rng) < 15 { mapSingle(device: d) } else { mapList(device: d) }
     }
 
-    mutating func mapList(device d: Int) {
+    /// Maps a list on device `d`: a fresh correct one unless `entries` is
+    /// given; `model` and `reusingLiveIOVA` plant bugs. Returns its index.
+    @discardableResult
+    mutating func mapList(device d: Int, entries given: [ScatterEntry]? = nil, model: any SGMapperModel = ReferenceModel(), reusingLiveIOVA: Bool = false) -> Int? {
         let props = scenario.devices[d].properties
-        let entries = makeList(device: props)
-        let model = ReferenceModel()
-        guard case .mapped(let probe) = model.mapSG(entries, device: props, release: scenario.release, context: MapContext()) else {
-            Issue.record("seed \(scenario.seed): the reference model refused a correct list")
-            return
+        let entries = given ?? makeList(device: props)
+        let windows = scenario.p2pWindows
+        guard case .mapped(let probe) = model.mapSG(entries, device: props, release: scenario.release, context: MapContext(p2pWindows: windows)) else {
+            Issue.record("seed \(scenario.seed): the model refused a correct list")
+            return nil
         }
         var result = probe
         var allocation: (UInt64, UInt64)?
         if props.iommu.isTranslated {
             let bytes = IOVAAllocation.allocatedPages(length: probe.iovaLength, granule: 4096) * 4096
-            let base = allocateIOVA(device: d, bytes: bytes, align: IOVAAllocation.alignment(length: probe.iovaLength, granule: 4096))
-            guard case .mapped(let r) = model.mapSG(entries, device: props, release: scenario.release, context: MapContext(iovaBase: base)) else { return }
+            let base: UInt64
+            if reusingLiveIOVA, let victim = live.first(where: { scenario.mappings[$0].device == d && scenario.mappings[$0].allocation != nil }) {
+                base = scenario.mappings[victim].allocation!.start
+                iovaLive[d].append((base, base + bytes))
+            } else {
+                base = allocateIOVA(device: d, bytes: bytes, align: IOVAAllocation.alignment(length: probe.iovaLength, granule: 4096))
+            }
+            guard case .mapped(let r) = model.mapSG(entries, device: props, release: scenario.release, context: MapContext(iovaBase: base, p2pWindows: windows)) else { return nil }
             result = r
             allocation = (base, bytes)
         }
@@ -125,6 +158,7 @@ struct CorrectKernelGenerator {
         bodies.append((TraceRendering.mapSG(device: props.name, direction: direction, entries: entries, segments: result.segments, attrs: randomAttrs()), index))
         emit(bodies, touches: [index], interrupt: false)
         live.append(index)
+        return index
     }
 
     mutating func mapSingle(device d: Int) {
@@ -172,7 +206,7 @@ struct CorrectKernelGenerator {
         if let a = g.allocation {
             let start = a.start
             let bytes = IOVAAllocation.allocatedPages(length: g.kind == .single ? a.bytes : g.result.iovaLength, granule: 4096) * 4096
-            iovaLive[g.device].removeAll { $0.0 == start }
+            if let k = iovaLive[g.device].firstIndex(where: { $0 == (start, start + bytes) }) { iovaLive[g.device].remove(at: k) }
             // Strict: reusable once the unmap is over; DMA-FQ: after the flush queue drains (~10 ms).
             let delay = props.iommu == .dma ? 2 : Int.random(in: 20...200, using: &rng)
             iovaQuarantine[g.device].append((start, start + bytes, opIndex + delay))
@@ -409,5 +443,76 @@ struct FalseAlarmRegressionTests {
         ])
         let result = try analyze(trace: trace, topology: Topology())
         #expect(result.findings.contains { $0.kind == .overlapInList && $0.severity == .error })
+    }
+}
+
+/// The converse: one known bug planted into an otherwise correct generated
+/// trace gives exactly that finding.
+struct PlantedBugTests {
+    static let provider = P2PWindow(provider: "0000:0a:00.0", phys: 0xf0_0000_0000, size: 0x1000_0000, busOffset: 0)
+
+    static func iommuDevice() -> DeviceProperties {
+        DeviceProperties(name: "", iommu: .dmaFQ, maxSegmentSize: 0x10000, p2pMapTypes: ["0000:0a:00.0": .busAddress])
+    }
+
+    static func directDevice() -> DeviceProperties {
+        DeviceProperties(name: "", iommu: .none, maxSegmentSize: 0x10000, p2pMapTypes: ["0000:0a:00.0": .busAddress])
+    }
+
+    /// Analyses with the full topology; returns the findings of warning or error severity.
+    static func findings(_ scenario: inout CorrectKernelScenario) throws -> [Finding] {
+        let result = try analyze(trace: scenario.render(), topology: scenario.topology)
+        return result.findings.filter { $0.severity >= .warning }
+    }
+
+    static func describe(_ fs: [Finding]) -> String {
+        fs.map { "\($0.kind.rawValue)/\($0.severity.rawValue)/\($0.confidence.rawValue) line \($0.line): \($0.detail)" }.joined(separator: "\n")
+    }
+
+    @Test(arguments: [UInt64(101), 102, 103])
+    func doubleOffsetOnAP2PEntry(seed: UInt64) throws {
+        var g = CorrectKernelGenerator(seed: seed)
+        g.use(devices: [Self.iommuDevice(), Self.directDevice()], release: KernelRelease(6, 18, 1), windows: [Self.provider])
+        g.run(maps: 8)
+        let p2p = ScatterEntry(phys: Self.provider.phys + 0x4_0000 + 0x200, length: 0x800)
+        let planted = g.mapList(device: 1, entries: [ScatterEntry(phys: 0x3_0000_0000, length: 0x1000), p2p], model: CandidateModel.p2pDoubleOffset)
+        let line = try #require(planted)
+        g.run(maps: 8)
+        var scenario = g.finish()
+        let found = try Self.findings(&scenario)
+        #expect(found.map(\.kind) == [.doubleOffset], "\(Self.describe(found))")
+        #expect(found.first?.line == scenario.mappings[line].mapLine)
+    }
+
+    @Test(arguments: [UInt64(201), 202, 203])
+    func zeroLengthP2POutputOn618Direct(seed: UInt64) throws {
+        var g = CorrectKernelGenerator(seed: seed)
+        g.use(devices: [Self.iommuDevice(), Self.directDevice()], release: KernelRelease(6, 18, 0), windows: [Self.provider])
+        g.run(maps: 8)
+        let p2p = ScatterEntry(phys: Self.provider.phys + 0x8_0000, length: 0x2000)
+        let planted = g.mapList(device: 1, entries: [ScatterEntry(phys: 0x3_0000_0000, length: 0x1000), p2p])
+        let line = try #require(planted)
+        g.run(maps: 8)
+        var scenario = g.finish()
+        #expect(scenario.mappings[line].result.segments[1].length == 0)
+        let found = try Self.findings(&scenario)
+        #expect(found.map(\.kind) == [.zeroLength], "\(Self.describe(found))")
+        #expect(found.first?.severity == .error)
+        #expect(found.first?.line == scenario.mappings[line].mapLine)
+    }
+
+    @Test(arguments: [UInt64(301), 302, 303])
+    func overlapWithALiveMappingThroughAReusedIOVA(seed: UInt64) throws {
+        var g = CorrectKernelGenerator(seed: seed)
+        g.use(devices: [Self.iommuDevice(), Self.directDevice()], release: KernelRelease(6, 18, 0))
+        g.run(maps: 8)
+        _ = g.mapList(device: 0)
+        let planted = g.mapList(device: 0, reusingLiveIOVA: true)
+        let line = try #require(planted)
+        g.run(maps: 8)
+        var scenario = g.finish()
+        let found = try Self.findings(&scenario)
+        #expect(found.map(\.kind) == [.overlapLive], "\(Self.describe(found))")
+        #expect(found.first?.line == scenario.mappings[line].mapLine)
     }
 }
