@@ -10,10 +10,12 @@ extension DeviceEvidence {
         for run in runs { noteRun((run.iova, run.size)) }
         let identical = n == m && m > 0 && (0 ..< m).allSatisfy { e.dmaAddresses[$0] == e.physAddresses[$0] }
         let merged = e.fullEnts < e.fullNents
-        // Every output phys − C with a layout dma-iommu never produces (out of
-        // order, or two outputs in one granule): dma-direct with a DMA range offset.
-        let offsetImage = n == m && m >= 2 && (1 ..< m).allSatisfy { e.physAddresses[$0] &- e.dmaAddresses[$0] == e.physAddresses[0] &- e.dmaAddresses[0] }
-        let notIOVALayout = offsetImage && !IOVALayoutCheck(addresses: Array(e.dmaAddresses.prefix(m)), lengths: e.dmaLengths.prefix(m).map { UInt64($0) }, granule: 4096).outOfOrder().isEmpty
+        // Every output phys − C (or phys itself: P2P bus addresses with bus
+        // offset 0) with the shifted ones in a layout dma-iommu never produces
+        // (out of order, or two in one granule): dma-direct with a DMA range offset.
+        let shifted = n == m ? (0 ..< m).filter { e.dmaAddresses[$0] != e.physAddresses[$0] } : []
+        let offsetImage = shifted.count >= 2 && shifted.allSatisfy { e.physAddresses[$0] &- e.dmaAddresses[$0] == e.physAddresses[shifted[0]] &- e.dmaAddresses[shifted[0]] }
+        let notIOVALayout = offsetImage && !IOVALayoutCheck(addresses: shifted.map { e.dmaAddresses[$0] }, lengths: shifted.map { UInt64(e.dmaLengths[$0]) }, granule: 4096).outOfOrder().isEmpty
         let translated = !runs.isEmpty || merged || (!identical && !bounced && m > 0 && inferredIOMMU != IOMMUMode.none && !notIOVALayout)
         if runs.isEmpty, !merged, !identical, !bounced, n == m, m > 0 { noteRangeOffsets(e, count: m) }
         var outOfLayout: Set<Int> = []
