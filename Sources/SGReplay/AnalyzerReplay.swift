@@ -113,6 +113,7 @@ struct AnalyzerReplay {
         case .alloc(let e):
             alloc(e, ref, task: task)
         case .iommuUnmap(let e):
+            if let runs = pendingRuns[task], e.rollsBack(runs) { pendingRuns[task] = nil }
             iommuUnmap(e, ref, task: task)
         case .iommuFault(let e):
             fault(e, ref)

@@ -102,13 +102,14 @@ enum TraceRendering {
         return "0x" + String(repeating: "0", count: max(0, 16 - s.count)) + s
     }
 
-    /// The whole file: header, then the lines with time stamps that grow by 1–40 µs.
+    /// The whole file: header, then the lines with time stamps that grow by
+    /// 0–40 µs (events of one call often share a microsecond).
     static func file(_ lines: [PendingLine], rng: inout SeededGenerator, start: Double = 100.0) -> String {
         var micros = Int64(start * 1e6)
         var out = [ExampleLine.header]
         out.reserveCapacity(lines.count + 1)
         for l in lines {
-            micros += Int64.random(in: 1...40, using: &rng)
+            micros += Int64.random(in: 0...40, using: &rng)
             out.append(ExampleLine.at(Double(micros) / 1e6, cpu: l.cpu, comm: l.comm, pid: l.pid, flags: l.flags, l.body))
         }
         return out.joined(separator: "\n") + "\n"

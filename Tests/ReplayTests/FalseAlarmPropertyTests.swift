@@ -14,6 +14,8 @@ struct CorrectKernelScenario {
     var lines: [PendingLine] = []
     /// Whether `iommu:*` events were enabled in the capture.
     var iommuEvents: Bool
+    /// `dma_map_phys` calls that failed (traced with DMA_MAPPING_ERROR).
+    var failedSingles = 0
     /// P2PDMA provider windows (planted cases only).
     var p2pWindows: [P2PWindow] = []
 
@@ -68,8 +70,8 @@ struct CorrectKernelGenerator {
         var devices: [GeneratedDevice] = []
         for i in 0..<Int.random(in: 1...3, using: &rng) {
             var p = DeviceProperties(name: "0000:0\(i + 1):00.0")
-            p.maxSegmentSize = Bool.random(using: &rng) ? 0x10000 : 0xffff_ffff
-            p.segmentBoundaryMask = Bool.random(using: &rng) ? 0xffff_ffff : (UInt64(1) << UInt64(Int.random(in: 16...31, using: &rng))) - 1
+            p.maxSegmentSize = [0x10000, 0x10000, 0xffff_ffff, 0xffff_ffff, 0x3f000, 0x1000][Int.random(in: 0..<6, using: &rng)]
+            p.segmentBoundaryMask = Bool.random(using: &rng) ? 0xffff_ffff : (UInt64(1) << UInt64(Int.random(in: 12...31, using: &rng))) - 1
             p.minAlignMask = Bool.random(using: &rng) ? 0 : 0xfff
             if Int.random(in: 0..<10, using: &rng) < 6 {
                 p.iommu = Int.random(in: 0..<4, using: &rng) == 0 ? .dma : .dmaFQ
@@ -131,7 +133,25 @@ struct CorrectKernelGenerator {
 
     mutating func mapOne() {
         let d = Int.random(in: 0..<scenario.devices.count, using: &rng)
-        if Int.random(in: 0..<100, using: &rng) < 15 { mapSingle(device: d) } else { mapList(device: d) }
+        let roll = Int.random(in: 0..<100, using: &rng)
+        if roll < 2 { failedMap(device: d) } else if roll < 15 { mapSingle(device: d) } else { mapList(device: d) }
+    }
+
+    /// A map the kernel refuses (IOVA or page-table memory exhausted): a single
+    /// map is traced with DMA_MAPPING_ERROR; a list leaves at most the runs
+    /// mapped before the failure and their rollback `iommu:unmap`, then nothing.
+    mutating func failedMap(device d: Int) {
+        let props = scenario.devices[d].properties
+        let phys = takePhys(pages: 2)
+        if Bool.random(using: &rng) {
+            emit([("dma_map_phys: \(props.name) dir=\(randomDirection()) dma_addr=ffffffffffffffff size=4096 phys_addr=\(TraceRendering.plain(phys)) attrs=", nil)], touches: [], interrupt: false)
+            scenario.failedSingles += 1
+        } else if props.iommu.isTranslated, scenario.iommuEvents {
+            let base = allocateIOVA(device: d, bytes: 0x4000, align: 0x4000)
+            let group = scenario.devices[d].group
+            if let k = iovaLive[group]?.firstIndex(where: { $0 == (base, base + 0x4000) }) { iovaLive[group]?.remove(at: k) }
+            emit([(TraceRendering.iommuMap(iova: base, phys: phys, size: 0x1000), nil), (TraceRendering.iommuUnmap(iova: base, size: 0x1000), nil)], touches: [], interrupt: false)
+        }
     }
 
     /// Maps a list on device `d`: a fresh correct one unless `entries` is
@@ -393,7 +413,11 @@ func analyzeCorrect(_ scenario: inout CorrectKernelScenario, topology mode: Int)
     #expect(result.input.reconciles, "\(label): accounting does not reconcile")
     #expect(result.input.malformed == 0, "\(label): \(result.input.malformedLines.prefix(3).map(\.reason))")
     #expect(result.mappings.count == scenario.mappings.count, "\(label): \(result.mappings.count) mappings, generated \(scenario.mappings.count)")
-    let bad = result.findings.filter { $0.severity == .error || ($0.severity == .warning && $0.confidence == .definite) }
+    // A failed single map is the one definite warning a correct kernel gives
+    // (the driver must check dma_mapping_error()).
+    let failed = result.findings.filter { $0.kind == .mapError && $0.severity == .warning }
+    #expect(failed.count == scenario.failedSingles, "\(label): \(failed.count) map-error warnings for \(scenario.failedSingles) failed single maps")
+    let bad = result.findings.filter { $0.severity == .error || ($0.severity == .warning && $0.confidence == .definite && $0.kind != .mapError) }
     #expect(bad.isEmpty, "\(label): \(bad.prefix(5).map { "\($0.kind.rawValue)/\($0.severity.rawValue)/\($0.confidence.rawValue) line \($0.line): \($0.detail) expected \($0.expected) observed \($0.observed)" })")
     var outcome = ScenarioOutcome(findings: result.findings)
     let byLine = Dictionary(result.mappings.map { ($0.mapLine, $0) }, uniquingKeysWith: { a, _ in a })
@@ -472,6 +496,39 @@ struct FalseAlarmRegressionTests {
         #expect(result.findings.filter { $0.severity >= .warning }.isEmpty, "\(result.findings.map(\.detail))")
     }
 
+    /// Seed 32: a failed `dma_map_sg` on a dma-iommu device leaves its
+    /// `iommu:map` run and the rollback `iommu:unmap` and no DMA event; the
+    /// next map of the same CPU and task (a dma-direct device) does not own
+    /// that run.
+    @Test func rolledBackRunsBelongToNoLaterMap() throws {
+        let trace = ExampleLine.trace([
+            ExampleLine.iommuMap(100.000648, iova: 0xfffd_c000, paddr: 0x1_0135_7000, size: 4096),
+            ExampleLine.iommuUnmap(100.000667, iova: 0xfffd_c000, size: 4096),
+            ExampleLine.at(100.000676, "dma_map_sg: 0000:02:00.0 dir=BIDIRECTIONAL nents=2/2 ents=2/2 dma_addrs={0x101391000,0x101391200} sizes={0x200,0x200} phys_addrs={0x101391000,0x101391200} attrs="),
+            ExampleLine.at(100.000700, "dma_unmap_sg: 0000:02:00.0 dir=BIDIRECTIONAL phys_addrs={0x101391000,0x101391200} attrs="),
+        ])
+        let result = try analyze(trace: trace, topology: Topology())
+        #expect(result.findings.filter { $0.severity >= .warning }.isEmpty, "\(result.findings.map(\.detail))")
+        #expect(result.devices.first { $0.properties.name == "0000:02:00.0" }?.properties.iommu.isTranslated == false)
+    }
+
+    /// An unrelated `iommu:unmap` between a map's runs and its event (an
+    /// interrupt's single unmap on the same CPU) leaves the runs to the map.
+    @Test func unrelatedUnmapKeepsTheRuns() throws {
+        let trace = ExampleLine.trace([
+            ExampleLine.at(5.0, "dma_map_phys: 0000:01:00.0 dir=TO_DEVICE dma_addr=fffff000 size=4096 phys_addr=50000000 attrs="),
+            ExampleLine.iommuMap(5.1, iova: 0xffff_c000, paddr: 0x3000_0000, size: 8192),
+            ExampleLine.iommuUnmap(5.1, iova: 0xffff_f000, size: 4096),
+            ExampleLine.at(5.1, flags: "d.h1.", "dma_unmap_phys: 0000:01:00.0 dir=TO_DEVICE dma_addr=fffff000 size=4096 attrs="),
+            ExampleLine.at(5.1, "dma_map_sg: 0000:01:00.0 dir=TO_DEVICE nents=2/2 ents=1/1 dma_addrs={0xffffc000} sizes={0x2000} phys_addrs={0x30000000,0x30001000} attrs="),
+            ExampleLine.at(5.2, "dma_unmap_sg: 0000:01:00.0 dir=TO_DEVICE phys_addrs={0x30000000,0x30001000} attrs="),
+            ExampleLine.iommuUnmap(5.2, iova: 0xffff_c000, size: 8192),
+        ])
+        let result = try analyze(trace: trace, topology: Topology())
+        #expect(result.findings.filter { $0.severity >= .warning }.isEmpty, "\(result.findings.map(\.detail))")
+        #expect(result.mappings.last?.exact == true)
+    }
+
     /// The rule is narrow: an inferred dma-iommu device whose list has two
     /// outputs in one granule that are *not* a constant offset of their phys is
     /// still an overlap.
@@ -503,7 +560,8 @@ struct PlantedBugTests {
     /// Analyses with the full topology; returns the findings of warning or error severity.
     static func findings(_ scenario: inout CorrectKernelScenario) throws -> [Finding] {
         let result = try analyze(trace: scenario.render(), topology: scenario.topology)
-        return result.findings.filter { $0.severity >= .warning }
+        // The generator's failed single maps are the one warning a correct kernel gives.
+        return result.findings.filter { $0.severity >= .warning && $0.kind != .mapError }
     }
 
     static func describe(_ fs: [Finding]) -> String {
