@@ -31,6 +31,8 @@ struct AnalyzerReplay {
     var tracker: MappingTracker
     var hazards = HazardTracker()
     var pendingRuns: [Task: [IOMMUMapEvent]] = [:]
+    /// The last dma_unmap_sg of a task that could not tell twins apart (retired id).
+    var ambiguousUnmap: [Task: Int] = [:]
     var pendingBounced: [Task: Set<UInt64>] = [:]
     var lastUnmap: [Task: LastUnmap] = [:]
     var pendingIOMMUUnmap: [Task: (IOMMUUnmapEvent, EventReference)] = [:]
@@ -271,7 +273,12 @@ struct AnalyzerReplay {
                 findings.append(UnmapNentsMismatchCheck.inspect(e, mapping: m, at: ref, ambiguous: ambiguous))
             }
             if let f = UnmapDirMismatchCheck.inspect(device: e.device, direction: e.direction, mapping: m, at: ref, ambiguous: ambiguous) { findings.append(f) }
+            let twins = tracker.twins(of: id)
             retire(id, ref)
+            if let twin = twins.first {
+                tracker.noteAmbiguousUnmap(retired: id, twin: twin)
+                ambiguousUnmap[task] = id
+            }
         case .none:
             if let m = tracker.retiredSG(device: e.device, phys: e.physAddresses) {
                 let (f, down) = DoubleUnmapCheck.inspect(device: e.device, retired: m, at: ref, hazards: hazards)
@@ -329,7 +336,22 @@ struct AnalyzerReplay {
         findings.append(UnmapUnknownCheck.inspect(device: device, what: what, at: ref, covered: isCovered, invalidAddress: invalid))
     }
 
+    /// A later event shows an ambiguous unmap retired the wrong twin: swap them.
+    private mutating func swapAmbiguousUnmap(retired id: Int) -> Bool {
+        guard let (nowLive, nowRetired) = tracker.swapAmbiguousUnmap(retired: id) else { return false }
+        for (m, unmap) in [(nowLive, nil), (nowRetired, nowRetired.unmap)] where m.recordIndex >= 0 && m.recordIndex < mappings.count {
+            mappings[m.recordIndex].unmapLine = unmap?.line
+            mappings[m.recordIndex].timeUnmap = unmap?.time
+        }
+        return true
+    }
+
     private mutating func iommuUnmap(_ e: IOMMUUnmapEvent, _ ref: EventReference, task: Task) {
+        // The IOVA dma_unmap_sg released names the twin it really unmapped.
+        if let id = ambiguousUnmap.removeValue(forKey: task), let twin = tracker.liveTwin(ofRetired: id),
+           twin.iovaSpan?.start == e.iova, tracker.retiredMapping(id: id)?.iovaSpan?.start != e.iova {
+            _ = swapAmbiguousUnmap(retired: id)
+        }
         guard e.unmappedSize < e.size else { return }
         if let last = lastUnmap[task] {
             lastUnmap[task] = nil
@@ -347,6 +369,10 @@ struct AnalyzerReplay {
             if let f = SyncDirMismatchCheck.inspect(device: device, direction: direction, mapping: m, at: ref) { findings.append(f) }
             if let sg, m.kind == .scatterGather, let f = SyncNentsMismatchCheck.inspect(sg, mapping: m, at: ref) { findings.append(f) }
             return
+        }
+        if let r = tracker.retiredContaining(device: device, start: range.start, end: range.end), tracker.liveTwin(ofRetired: r.id) != nil,
+           swapAmbiguousUnmap(retired: r.id) {
+            return  // the sync shows the ambiguous unmap was the twin's
         }
         let retired = tracker.retiredContaining(device: device, start: range.start, end: range.end)
         let mapMayBeDropped = (sg?.dmaAddresses.count ?? 0) > 150  // oversized map events vanish without a marker

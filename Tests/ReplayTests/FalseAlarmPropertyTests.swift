@@ -54,6 +54,8 @@ struct CorrectKernelGenerator {
     /// Next free address in the P2P provider's window.
     var p2pCursor: UInt64 = 0
     var live: [Int] = []
+    /// Lists unmapped and not yet mapped again (device, entries).
+    var retired: [(device: Int, entries: [ScatterEntry])] = []
     var opIndex = 0
     /// The op emitted last, kept back so that the next one may interleave with it.
     var held: (lines: [PendingLine], touches: Set<Int>)?
@@ -134,7 +136,29 @@ struct CorrectKernelGenerator {
     mutating func mapOne() {
         let d = Int.random(in: 0..<scenario.devices.count, using: &rng)
         let roll = Int.random(in: 0..<100, using: &rng)
-        if roll < 2 { failedMap(device: d) } else if roll < 15 { mapSingle(device: d) } else { mapList(device: d) }
+        if roll < 2 {
+            failedMap(device: d)
+        } else if roll < 15 {
+            mapSingle(device: d)
+        } else if roll < 22, let again = retired.popLast() {
+            // Buffer pools: the same pages mapped again after their unmap.
+            mapList(device: again.device, entries: again.entries)
+        } else if roll < 27, scenario.p2pWindows.isEmpty, let m = live.first(where: { scenario.mappings[$0].kind == .scatterGather && scenario.mappings[$0].direction == "TO_DEVICE" && scenario.mappings[$0].device != d }),
+                  fits(scenario.mappings[m].entries, device: scenario.devices[d].properties) {
+            // A mirrored write: the same pages sent to a second device at once.
+            mapList(device: d, entries: scenario.mappings[m].entries, direction: "TO_DEVICE")
+        } else {
+            mapList(device: d)
+        }
+    }
+
+    /// True when every entry respects the device's segment size and boundary.
+    func fits(_ entries: [ScatterEntry], device p: DeviceProperties) -> Bool {
+        let translation = p.iommu.isTranslated ? 0 : p.dmaRangeOffset
+        return entries.allSatisfy { e in
+            let a = e.phys &- translation
+            return e.length <= p.maxSegmentSize && UInt64(e.length) <= p.segmentBoundaryMask - (a & p.segmentBoundaryMask) + 1
+        }
     }
 
     /// A map the kernel refuses (IOVA or page-table memory exhausted): a single
@@ -157,7 +181,7 @@ struct CorrectKernelGenerator {
     /// Maps a list on device `d`: a fresh correct one unless `entries` is
     /// given; `model` and `reusingLiveIOVA` plant bugs. Returns its index.
     @discardableResult
-    mutating func mapList(device d: Int, entries given: [ScatterEntry]? = nil, model: any SGMapperModel = ReferenceModel(), reusingLiveIOVA: Bool = false) -> Int? {
+    mutating func mapList(device d: Int, entries given: [ScatterEntry]? = nil, direction given2: String? = nil, model: any SGMapperModel = ReferenceModel(), reusingLiveIOVA: Bool = false) -> Int? {
         let props = scenario.devices[d].properties
         let entries = given ?? makeList(device: props)
         let windows = scenario.p2pWindows
@@ -181,7 +205,7 @@ struct CorrectKernelGenerator {
             allocation = (base, bytes)
         }
         let index = scenario.mappings.count
-        let direction = randomDirection()
+        let direction = given2 ?? randomDirection()
         scenario.mappings.append(GeneratedMapping(kind: .scatterGather, device: d, direction: direction, entries: entries, result: result, allocation: allocation))
         var bodies: [(String, Int?)] = []
         if props.iommu.isTranslated, scenario.iommuEvents {
@@ -228,6 +252,7 @@ struct CorrectKernelGenerator {
         let unmapIOMMU = g.allocation.map { TraceRendering.iommuUnmap(iova: $0.start, size: g.kind == .single ? $0.bytes : g.result.iovaLength) }
         switch g.kind {
         case .scatterGather:
+            if Int.random(in: 0..<3, using: &rng) == 0 { retired.append((g.device, g.entries)) }
             bodies.append(TraceRendering.unmapSG(device: props.name, direction: g.direction, entries: g.entries, attrs: randomAttrs()))
             if let unmapIOMMU, scenario.iommuEvents { bodies.append(unmapIOMMU) }
         case .single:
@@ -256,8 +281,11 @@ struct CorrectKernelGenerator {
         case .scatterGather:
             body = TraceRendering.syncSG(device: name, direction: g.direction, forDevice: forDevice, nents: g.entries.count, segments: g.result.segments)
         case .single:
+            // dma_sync_single_range_for_*: a part of the mapping.
             let s = g.result.segments[0]
-            body = "dma_sync_single_for_\(forDevice ? "device" : "cpu"): \(name) dir=\(g.direction) dma_addr=\(TraceRendering.plain(s.address)) size=\(s.length)"
+            let skip = Bool.random(using: &rng) ? 0 : UInt64.random(in: 0..<UInt64(s.length), using: &rng)
+            let size = UInt64.random(in: 1...(UInt64(s.length) - skip), using: &rng)
+            body = "dma_sync_single_for_\(forDevice ? "device" : "cpu"): \(name) dir=\(g.direction) dma_addr=\(TraceRendering.plain(s.address + skip)) size=\(size)"
         }
         emit([(body, nil)], touches: [m], interrupt: false)
     }
@@ -368,7 +396,8 @@ struct CorrectKernelGenerator {
         // 6.16+ dma-iommu gives a bus-address entry the head's length (a real bug,
         // `model-mismatch`) unless it is the head: P2P only first there.
         if p2pFirstOnly, Int.random(in: 0..<4, using: &rng) == 0 {
-            list[0] = ScatterEntry(phys: p2pCursor + UInt64.random(in: 0..<8, using: &rng) * 0x200, length: UInt32.random(in: 1...8, using: &rng) * 0x200)
+            let phys = p2pCursor + UInt64.random(in: 0..<8, using: &rng) * 0x200
+            list[0] = ScatterEntry(phys: phys, length: cap(phys, UInt64.random(in: 1...8, using: &rng) * 0x200))
             p2pCursor += 0x4000
         }
         return list
@@ -529,6 +558,34 @@ struct FalseAlarmRegressionTests {
         #expect(result.mappings.last?.exact == true)
     }
 
+    /// Seed 292: the same pages mapped twice at once on one dma-iommu device
+    /// (TO_DEVICE, legal). `dma_unmap_sg` cannot tell the two apart; the
+    /// `iommu:unmap` after it (or a later sync) shows which one went.
+    static func twinTrace(iommuEvents: Bool) -> String {
+        let map = "nents=2/2 ents=1/1"
+        var lines = [
+            ExampleLine.iommuMap(5.0, iova: 0xffff_c000, paddr: 0x3000_0000, size: 8192),
+            ExampleLine.at(5.0, "dma_map_sg: 0000:01:00.0 dir=TO_DEVICE \(map) dma_addrs={0xffffc000} sizes={0x2000} phys_addrs={0x30000000,0x30001000} attrs="),
+            ExampleLine.iommuMap(5.1, iova: 0xffff_a000, paddr: 0x3000_0000, size: 8192),
+            ExampleLine.at(5.1, "dma_map_sg: 0000:01:00.0 dir=TO_DEVICE \(map) dma_addrs={0xffffa000} sizes={0x2000} phys_addrs={0x30000000,0x30001000} attrs="),
+            ExampleLine.at(5.2, "dma_unmap_sg: 0000:01:00.0 dir=TO_DEVICE phys_addrs={0x30000000,0x30001000} attrs="),
+            ExampleLine.iommuUnmap(5.2, iova: 0xffff_a000, size: 8192),
+            ExampleLine.at(5.3, "dma_sync_sg_for_device: 0000:01:00.0 dir=TO_DEVICE dma_addrs={0xffffc000,0xffffffffffffffff} sizes={0x2000,0x0}"),
+            ExampleLine.at(5.4, "dma_unmap_sg: 0000:01:00.0 dir=TO_DEVICE phys_addrs={0x30000000,0x30001000} attrs="),
+            ExampleLine.iommuUnmap(5.4, iova: 0xffff_c000, size: 8192),
+        ]
+        if !iommuEvents { lines.removeAll { $0.contains("IOMMU:") } }
+        return ExampleLine.trace(lines)
+    }
+
+    @Test(arguments: [true, false])
+    func identicalListsLiveTogetherUnmapInEitherOrder(iommuEvents: Bool) throws {
+        let result = try analyze(trace: Self.twinTrace(iommuEvents: iommuEvents), topology: ExampleTopology.iommuAndDirect)
+        #expect(result.findings.filter { $0.severity >= .warning }.isEmpty, "\(result.findings.map(\.detail))")
+        // The first mapping (0xffffc000) was unmapped last.
+        #expect(result.mappings.map(\.unmapLine) == (iommuEvents ? [20, 17] : [17, 15]))
+    }
+
     /// The rule is narrow: an inferred dma-iommu device whose list has two
     /// outputs in one granule that are *not* a constant offset of their phys is
     /// still an overlap.
@@ -608,7 +665,7 @@ struct PlantedBugTests {
         _ = g.mapList(device: 0)
         let planted = g.mapList(device: 0, entries: [ScatterEntry(phys: 0x3_0000_0000, length: 0x1000)], reusingLiveIOVA: true)
         let line = try #require(planted)
-        g.run(maps: 8)
+        // No syncs after the plant: a sync of the shared IOVA could name either mapping.
         var scenario = g.finish()
         let found = try Self.findings(&scenario)
         #expect(found.map(\.kind) == [.overlapLive], "\(Self.describe(found))")
