@@ -157,6 +157,7 @@ struct AnalyzerReplay {
         let bounced = pendingBounced.removeValue(forKey: task) ?? []
         lastUnmap[task] = nil
         let observation = observe(e, ref, runs: runs, bounced: bounced, single: false)
+        resolveTwins(observation.0, domain: observation.1)
         var eventFindings = MapChecks.run(observation.0, tracker: tracker, hazards: hazards, domain: observation.1, single: false, downgraded: &downgraded)
         if let candidate {
             eventFindings += DifferentialReplay(candidate: candidate, reference: reference, release: release).compare(observation.0)
@@ -175,6 +176,7 @@ struct AnalyzerReplay {
         let length = UInt32(clamping: e.size)
         let asList = MapSGEvent(device: e.device, direction: e.direction, physAddresses: [e.physAddress], dmaAddresses: [e.dmaAddress], dmaLengths: [length], attributes: e.attributes)
         let observation = observe(asList, ref, runs: runs, bounced: bounced, single: true)
+        resolveTwins(observation.0, domain: observation.1)
         findings += MapChecks.run(observation.0, tracker: tracker, hazards: hazards, domain: observation.1, single: true, downgraded: &downgraded)
         track(observation.0, domain: observation.1, kind: .single, size: e.size)
     }
@@ -344,6 +346,17 @@ struct AnalyzerReplay {
             mappings[m.recordIndex].timeUnmap = unmap?.time
         }
         return true
+    }
+
+    /// A new IOVA span over a live mapping whose twin's unmap was ambiguous,
+    /// clear of the twin's span: the allocator reused the live one's IOVA, so
+    /// that unmap was the live one's.
+    private mutating func resolveTwins(_ o: MapObservation, domain: String) {
+        guard let span = o.iovaSpan else { return }
+        for m in tracker.liveIOVA(domain: domain, start: span.start, end: span.end) {
+            guard let r = tracker.retiredTwin(ofLive: m.id), let rs = r.iovaSpan, rs.end <= span.start || span.end <= rs.start else { continue }
+            _ = swapAmbiguousUnmap(retired: r.id)
+        }
     }
 
     private mutating func iommuUnmap(_ e: IOMMUUnmapEvent, _ ref: EventReference, task: Task) {

@@ -586,6 +586,41 @@ struct FalseAlarmRegressionTests {
         #expect(result.mappings.map(\.unmapLine) == (iommuEvents ? [20, 17] : [17, 15]))
     }
 
+    /// Without iommu events: the IOVA of the twin the tool kept live is
+    /// handed out again, so the ambiguous unmap was that twin's.
+    @Test func reusedIOVAOfAnAmbiguouslyUnmappedTwinIsNoOverlap() throws {
+        let list = "phys_addrs={0x30000000,0x30001000}"
+        let trace = ExampleLine.trace([
+            ExampleLine.at(5.0, "dma_map_sg: 0000:01:00.0 dir=TO_DEVICE nents=2/2 ents=1/1 dma_addrs={0xffffc000} sizes={0x2000} \(list) attrs="),
+            ExampleLine.at(5.1, "dma_map_sg: 0000:01:00.0 dir=TO_DEVICE nents=2/2 ents=1/1 dma_addrs={0xffffa000} sizes={0x2000} \(list) attrs="),
+            ExampleLine.at(5.2, "dma_unmap_sg: 0000:01:00.0 dir=TO_DEVICE \(list) attrs="),
+            ExampleLine.at(5.3, "dma_map_sg: 0000:01:00.0 dir=FROM_DEVICE nents=1/1 ents=1/1 dma_addrs={0xffffa000} sizes={0x1000} phys_addrs={0x40000000} attrs="),
+            ExampleLine.at(5.4, "dma_unmap_sg: 0000:01:00.0 dir=FROM_DEVICE phys_addrs={0x40000000} attrs="),
+            ExampleLine.at(5.5, "dma_unmap_sg: 0000:01:00.0 dir=TO_DEVICE \(list) attrs="),
+        ])
+        let result = try analyze(trace: trace, topology: ExampleTopology.iommuAndDirect)
+        #expect(result.findings.filter { $0.severity >= .warning }.isEmpty, "\(result.findings.map(\.detail))")
+        #expect(result.mappings.map(\.unmapLine) == [18, 15, 17])
+    }
+
+    /// Seed 1560: dma-direct with a 2 GiB DMA range offset given by the
+    /// topology; its single maps sit below 4 GiB and fed the inferred swiotlb
+    /// pool, so the same page mapped again (TO_DEVICE) read as a bounce-slot
+    /// double allocation. An output equal to `phys − offset` is never bounced.
+    @Test func rangeOffsetOutputsAreNotBounceSlots() throws {
+        var topology = ExampleTopology.iommuAndDirect
+        topology.devices["0000:04:00.0"]?.dmaRangeOffset = 0x8000_0000
+        let map = "dma_map_phys: 0000:04:00.0 dir=TO_DEVICE dma_addr=86fd6000 size=113 phys_addr=106fd6000 attrs="
+        let unmap = "dma_unmap_phys: 0000:04:00.0 dir=TO_DEVICE dma_addr=86fd6000 size=113 attrs="
+        let trace = ExampleLine.trace([
+            ExampleLine.at(4.8, "dma_map_sg: 0000:04:00.0 dir=FROM_DEVICE nents=2/2 ents=2/2 dma_addrs={0x86fc4000,0x86fc3000} sizes={0x1000,0x1000} phys_addrs={0x106fc4000,0x106fc3000} attrs="),
+            ExampleLine.at(4.9, "dma_unmap_sg: 0000:04:00.0 dir=FROM_DEVICE phys_addrs={0x106fc4000,0x106fc3000} attrs="),
+            ExampleLine.at(5.0, map), ExampleLine.at(5.1, map), ExampleLine.at(5.2, unmap), ExampleLine.at(5.3, unmap),
+        ])
+        let result = try analyze(trace: trace, topology: topology)
+        #expect(result.findings.filter { $0.severity >= .warning }.isEmpty, "\(result.findings.map(\.detail))")
+    }
+
     /// The rule is narrow: an inferred dma-iommu device whose list has two
     /// outputs in one granule that are *not* a constant offset of their phys is
     /// still an overlap.

@@ -107,6 +107,12 @@ public struct MappingTracker: Sendable {
         twinOfRetired[retiredID].flatMap { live[$0] }
     }
 
+    /// The retired twin of live mapping `id` whose ambiguous unmap may have been this one's.
+    public func retiredTwin(ofLive id: Int) -> TrackedMapping? {
+        guard let r = twinOfRetired.first(where: { $0.value == id })?.key else { return nil }
+        return retiredMapping(id: r)
+    }
+
     /// Later evidence (its IOVA unmapped, a sync of it, its IOVA reused) shows
     /// the ambiguous unmap that retired `retiredID` was its twin's: the twin
     /// is retired at that unmap instead and `retiredID` is live again.
