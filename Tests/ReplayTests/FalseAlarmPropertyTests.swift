@@ -143,7 +143,9 @@ struct CorrectKernelGenerator {
         } else if roll < 22, let again = retired.popLast(),
                   !live.contains(where: { scenario.mappings[$0].entries.first == again.entries.first }) {
             // Buffer pools: the same pages mapped again after their unmap
-            // (never while another mapping of them is live).
+            // (never while another mapping of them is live, and only after
+            // their unmap's lines: no interleaving with it).
+            flush()
             mapList(device: again.device, entries: again.entries)
         } else if roll < 27, scenario.p2pWindows.isEmpty, let m = live.first(where: { scenario.mappings[$0].kind == .scatterGather && scenario.mappings[$0].direction == "TO_DEVICE" && scenario.mappings[$0].device != d }),
                   fits(scenario.mappings[m].entries, device: scenario.devices[d].properties) {
