@@ -277,8 +277,8 @@ struct AnalyzerReplay {
             if let f = UnmapDirMismatchCheck.inspect(device: e.device, direction: e.direction, mapping: m, at: ref, ambiguous: ambiguous) { findings.append(f) }
             let twins = tracker.twins(of: id)
             retire(id, ref)
-            if let twin = twins.first {
-                tracker.noteAmbiguousUnmap(retired: id, twin: twin)
+            if !twins.isEmpty {
+                tracker.noteAmbiguousUnmap(retired: id, twins: twins)
                 ambiguousUnmap[task] = id
             }
         case .none:
@@ -339,8 +339,8 @@ struct AnalyzerReplay {
     }
 
     /// A later event shows an ambiguous unmap retired the wrong twin: swap them.
-    private mutating func swapAmbiguousUnmap(retired id: Int) -> Bool {
-        guard let (nowLive, nowRetired) = tracker.swapAmbiguousUnmap(retired: id) else { return false }
+    private mutating func swapAmbiguousUnmap(retired id: Int, with twin: Int) -> Bool {
+        guard let (nowLive, nowRetired) = tracker.swapAmbiguousUnmap(retired: id, with: twin) else { return false }
         for (m, unmap) in [(nowLive, nil), (nowRetired, nowRetired.unmap)] where m.recordIndex >= 0 && m.recordIndex < mappings.count {
             mappings[m.recordIndex].unmapLine = unmap?.line
             mappings[m.recordIndex].timeUnmap = unmap?.time
@@ -355,15 +355,15 @@ struct AnalyzerReplay {
         guard let span = o.iovaSpan else { return }
         for m in tracker.liveIOVA(domain: domain, start: span.start, end: span.end) {
             guard let r = tracker.retiredTwin(ofLive: m.id), let rs = r.iovaSpan, rs.end <= span.start || span.end <= rs.start else { continue }
-            _ = swapAmbiguousUnmap(retired: r.id)
+            _ = swapAmbiguousUnmap(retired: r.id, with: m.id)
         }
     }
 
     private mutating func iommuUnmap(_ e: IOMMUUnmapEvent, _ ref: EventReference, task: Task) {
         // The IOVA dma_unmap_sg released names the twin it really unmapped.
-        if let id = ambiguousUnmap.removeValue(forKey: task), let twin = tracker.liveTwin(ofRetired: id),
-           twin.iovaSpan?.start == e.iova, tracker.retiredMapping(id: id)?.iovaSpan?.start != e.iova {
-            _ = swapAmbiguousUnmap(retired: id)
+        if let id = ambiguousUnmap.removeValue(forKey: task), tracker.retiredMapping(id: id)?.iovaSpan?.start != e.iova,
+           let twin = tracker.liveTwins(ofRetired: id).first(where: { $0.iovaSpan?.start == e.iova }) {
+            _ = swapAmbiguousUnmap(retired: id, with: twin.id)
         }
         guard e.unmappedSize < e.size else { return }
         if let last = lastUnmap[task] {
@@ -383,8 +383,8 @@ struct AnalyzerReplay {
             if let sg, m.kind == .scatterGather, let f = SyncNentsMismatchCheck.inspect(sg, mapping: m, at: ref) { findings.append(f) }
             return
         }
-        if let r = tracker.retiredContaining(device: device, start: range.start, end: range.end), tracker.liveTwin(ofRetired: r.id) != nil,
-           swapAmbiguousUnmap(retired: r.id) {
+        if let r = tracker.retiredContaining(device: device, start: range.start, end: range.end), let twin = tracker.liveTwins(ofRetired: r.id).first,
+           swapAmbiguousUnmap(retired: r.id, with: twin.id) {
             return  // the sync shows the ambiguous unmap was the twin's
         }
         let retired = tracker.retiredContaining(device: device, start: range.start, end: range.end)

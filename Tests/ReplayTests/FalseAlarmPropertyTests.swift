@@ -492,9 +492,12 @@ struct FalseAlarmPropertyTests {
         var byMode = [ScenarioOutcome](repeating: ScenarioOutcome(), count: 3)
         var scenarios = 0
         // SGREPLAY_FALSE_ALARM_SEEDS=N explores more seeds (N > 300).
-        let last = UInt64(ProcessInfo.processInfo.environment["SGREPLAY_FALSE_ALARM_SEEDS"] ?? "") ?? 300
+        // SGREPLAY_FALSE_ALARM_MAPS=N: N maps per scenario (default 40).
+        let environment = ProcessInfo.processInfo.environment
+        let last = UInt64(environment["SGREPLAY_FALSE_ALARM_SEEDS"] ?? "") ?? 300
+        let maps = Int(environment["SGREPLAY_FALSE_ALARM_MAPS"] ?? "") ?? 40
         for seed in UInt64(1)...max(last, 1) {
-            var scenario = CorrectKernelGenerator.scenario(seed: seed, maps: 40)
+            var scenario = CorrectKernelGenerator.scenario(seed: seed, maps: max(maps, 1))
             let outcome = try analyzeCorrect(&scenario, topology: Int(seed % 3))
             total.add(outcome)
             byMode[Int(seed % 3)].add(outcome)
@@ -605,6 +608,25 @@ struct FalseAlarmRegressionTests {
         #expect(result.findings.filter { $0.severity >= .warning }.isEmpty, "\(result.findings.map(\.detail))")
         // The first mapping (0xffffc000) was unmapped last.
         #expect(result.mappings.map(\.unmapLine) == (iommuEvents ? [20, 17] : [17, 15]))
+    }
+
+    /// Three copies live at once (400 seeds × 200 maps): the `iommu:unmap`
+    /// names which of the two other twins went.
+    @Test func threeIdenticalListsFollowTheirIOMMUUnmaps() throws {
+        let list = "phys_addrs={0x30000000,0x30001000}"
+        var lines: [String] = []
+        for (i, iova) in [UInt64(0xffff_c000), 0xffff_a000, 0xffff_8000].enumerated() {
+            lines.append(ExampleLine.iommuMap(5.0 + Double(i) / 10, iova: iova, paddr: 0x3000_0000, size: 8192))
+            lines.append(ExampleLine.at(5.0 + Double(i) / 10, "dma_map_sg: 0000:01:00.0 dir=TO_DEVICE nents=2/2 ents=1/1 dma_addrs={0x\(String(iova, radix: 16))} sizes={0x2000} \(list) attrs="))
+        }
+        for (i, iova) in [UInt64(0xffff_8000), 0xffff_a000, 0xffff_c000].enumerated() {
+            lines.append(ExampleLine.at(6.0 + Double(i) / 10, "dma_sync_sg_for_device: 0000:01:00.0 dir=TO_DEVICE dma_addrs={0x\(String(iova, radix: 16)),0xffffffffffffffff} sizes={0x2000,0x0}"))
+            lines.append(ExampleLine.at(6.05 + Double(i) / 10, "dma_unmap_sg: 0000:01:00.0 dir=TO_DEVICE \(list) attrs="))
+            lines.append(ExampleLine.iommuUnmap(6.05 + Double(i) / 10, iova: iova, size: 8192))
+        }
+        let result = try analyze(trace: ExampleLine.trace(lines), topology: ExampleTopology.iommuAndDirect)
+        #expect(result.findings.filter { $0.severity >= .warning }.isEmpty, "\(result.findings.map(\.detail))")
+        #expect(result.mappings.map(\.unmapLine) == [26, 23, 20])
     }
 
     /// Without iommu events: the IOVA of the twin the tool kept live is
