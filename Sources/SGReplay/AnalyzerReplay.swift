@@ -31,6 +31,8 @@ struct AnalyzerReplay {
     var tracker: MappingTracker
     var hazards = HazardTracker()
     var pendingRuns: [Task: [IOMMUMapEvent]] = [:]
+    /// The last dma_unmap_sg of a task that could not tell twins apart (retired id).
+    var ambiguousUnmap: [Task: Int] = [:]
     var pendingBounced: [Task: Set<UInt64>] = [:]
     var lastUnmap: [Task: LastUnmap] = [:]
     var pendingIOMMUUnmap: [Task: (IOMMUUnmapEvent, EventReference)] = [:]
@@ -113,6 +115,7 @@ struct AnalyzerReplay {
         case .alloc(let e):
             alloc(e, ref, task: task)
         case .iommuUnmap(let e):
+            if let runs = pendingRuns[task], e.rollsBack(runs) { pendingRuns[task] = nil }
             iommuUnmap(e, ref, task: task)
         case .iommuFault(let e):
             fault(e, ref)
@@ -154,6 +157,7 @@ struct AnalyzerReplay {
         let bounced = pendingBounced.removeValue(forKey: task) ?? []
         lastUnmap[task] = nil
         let observation = observe(e, ref, runs: runs, bounced: bounced, single: false)
+        resolveTwins(observation.0, domain: observation.1)
         var eventFindings = MapChecks.run(observation.0, tracker: tracker, hazards: hazards, domain: observation.1, single: false, downgraded: &downgraded)
         if let candidate {
             eventFindings += DifferentialReplay(candidate: candidate, reference: reference, release: release).compare(observation.0)
@@ -172,6 +176,7 @@ struct AnalyzerReplay {
         let length = UInt32(clamping: e.size)
         let asList = MapSGEvent(device: e.device, direction: e.direction, physAddresses: [e.physAddress], dmaAddresses: [e.dmaAddress], dmaLengths: [length], attributes: e.attributes)
         let observation = observe(asList, ref, runs: runs, bounced: bounced, single: true)
+        resolveTwins(observation.0, domain: observation.1)
         findings += MapChecks.run(observation.0, tracker: tracker, hazards: hazards, domain: observation.1, single: true, downgraded: &downgraded)
         track(observation.0, domain: observation.1, kind: .single, size: e.size)
     }
@@ -270,7 +275,12 @@ struct AnalyzerReplay {
                 findings.append(UnmapNentsMismatchCheck.inspect(e, mapping: m, at: ref, ambiguous: ambiguous))
             }
             if let f = UnmapDirMismatchCheck.inspect(device: e.device, direction: e.direction, mapping: m, at: ref, ambiguous: ambiguous) { findings.append(f) }
+            let twins = tracker.twins(of: id)
             retire(id, ref)
+            if !twins.isEmpty {
+                tracker.noteAmbiguousUnmap(retired: id, twins: twins)
+                ambiguousUnmap[task] = id
+            }
         case .none:
             if let m = tracker.retiredSG(device: e.device, phys: e.physAddresses) {
                 let (f, down) = DoubleUnmapCheck.inspect(device: e.device, retired: m, at: ref, hazards: hazards)
@@ -328,7 +338,33 @@ struct AnalyzerReplay {
         findings.append(UnmapUnknownCheck.inspect(device: device, what: what, at: ref, covered: isCovered, invalidAddress: invalid))
     }
 
+    /// A later event shows an ambiguous unmap retired the wrong twin: swap them.
+    private mutating func swapAmbiguousUnmap(retired id: Int, with twin: Int) -> Bool {
+        guard let (nowLive, nowRetired) = tracker.swapAmbiguousUnmap(retired: id, with: twin) else { return false }
+        for (m, unmap) in [(nowLive, nil), (nowRetired, nowRetired.unmap)] where m.recordIndex >= 0 && m.recordIndex < mappings.count {
+            mappings[m.recordIndex].unmapLine = unmap?.line
+            mappings[m.recordIndex].timeUnmap = unmap?.time
+        }
+        return true
+    }
+
+    /// A new IOVA span over a live mapping whose twin's unmap was ambiguous,
+    /// clear of the twin's span: the allocator reused the live one's IOVA, so
+    /// that unmap was the live one's.
+    private mutating func resolveTwins(_ o: MapObservation, domain: String) {
+        guard let span = o.iovaSpan else { return }
+        for m in tracker.liveIOVA(domain: domain, start: span.start, end: span.end) {
+            guard let r = tracker.retiredTwin(ofLive: m.id), let rs = r.iovaSpan, rs.end <= span.start || span.end <= rs.start else { continue }
+            _ = swapAmbiguousUnmap(retired: r.id, with: m.id)
+        }
+    }
+
     private mutating func iommuUnmap(_ e: IOMMUUnmapEvent, _ ref: EventReference, task: Task) {
+        // The IOVA dma_unmap_sg released names the twin it really unmapped.
+        if let id = ambiguousUnmap.removeValue(forKey: task), tracker.retiredMapping(id: id)?.iovaSpan?.start != e.iova,
+           let twin = tracker.liveTwins(ofRetired: id).first(where: { $0.iovaSpan?.start == e.iova }) {
+            _ = swapAmbiguousUnmap(retired: id, with: twin.id)
+        }
         guard e.unmappedSize < e.size else { return }
         if let last = lastUnmap[task] {
             lastUnmap[task] = nil
@@ -346,6 +382,10 @@ struct AnalyzerReplay {
             if let f = SyncDirMismatchCheck.inspect(device: device, direction: direction, mapping: m, at: ref) { findings.append(f) }
             if let sg, m.kind == .scatterGather, let f = SyncNentsMismatchCheck.inspect(sg, mapping: m, at: ref) { findings.append(f) }
             return
+        }
+        if let r = tracker.retiredContaining(device: device, start: range.start, end: range.end), let twin = tracker.liveTwins(ofRetired: r.id).first,
+           swapAmbiguousUnmap(retired: r.id, with: twin.id) {
+            return  // the sync shows the ambiguous unmap was the twin's
         }
         let retired = tracker.retiredContaining(device: device, start: range.start, end: range.end)
         let mapMayBeDropped = (sg?.dmaAddresses.count ?? 0) > 150  // oversized map events vanish without a marker

@@ -112,9 +112,12 @@ public struct MapObservation: Sendable {
     }
 
     /// True when output address `a` lies in the swiotlb pool or `phys` was named by `swiotlb_bounced`.
+    /// An output that is exactly the direct translation of its phys never is:
+    /// a bounce slot is other memory (an inferred pool may cover range-offset outputs).
     public func isBounced(address a: UInt64, phys: UInt64) -> Bool {
+        if a == phys &- device.dmaRangeOffset { return false }
         if let pool, pool.contains(a) { return true }
-        return bouncedPhys.contains(phys) && a != phys &- device.dmaRangeOffset
+        return bouncedPhys.contains(phys)
     }
 
     private func classify() -> [OutputRole] {

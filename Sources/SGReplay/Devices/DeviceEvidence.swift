@@ -10,6 +10,9 @@ struct DeviceEvidence: Sendable, Hashable {
     var mapsIdentical = 0
     /// Mappings with IOVA-like outputs (`dma ≠ phys`, below 4 GiB) or merged outputs.
     var mapsTranslated = 0
+    /// Lists whose outputs are all `phys − C` in a layout dma-iommu never
+    /// produces (out of order, or two outputs in one granule): dma-direct.
+    var mapsOutsideIOVALayout = 0
     /// Mappings on a direct-looking device whose outputs are elsewhere (bounced?).
     var mapsElsewhere = 0
     /// Alignment (largest power of two) common to every `iommu:map` IOVA and size; 0 = none seen.
@@ -37,7 +40,7 @@ struct DeviceEvidence: Sendable, Hashable {
     /// The mapper class the evidence points to, if any.
     var inferredIOMMU: IOMMUMode? {
         if mapsWithIOMMURuns > 0 || mapsMerged > 0 { return .dma }
-        if constantRangeOffset != nil { return IOMMUMode.none }
+        if constantRangeOffset != nil || mapsOutsideIOVALayout > 0 { return IOMMUMode.none }
         if mapsTranslated > mapsIdentical { return .dma }
         if mapsIdentical > 0 || mapsElsewhere > 0 { return IOMMUMode.none }
         return nil

@@ -10,7 +10,13 @@ extension DeviceEvidence {
         for run in runs { noteRun((run.iova, run.size)) }
         let identical = n == m && m > 0 && (0 ..< m).allSatisfy { e.dmaAddresses[$0] == e.physAddresses[$0] }
         let merged = e.fullEnts < e.fullNents
-        let translated = !runs.isEmpty || merged || (!identical && !bounced && m > 0 && inferredIOMMU != IOMMUMode.none)
+        // Every output phys − C (or phys itself: P2P bus addresses with bus
+        // offset 0) with the shifted ones in a layout dma-iommu never produces
+        // (out of order, or two in one granule): dma-direct with a DMA range offset.
+        let shifted = n == m ? (0 ..< m).filter { e.dmaAddresses[$0] != e.physAddresses[$0] } : []
+        let offsetImage = shifted.count >= 2 && shifted.allSatisfy { e.physAddresses[$0] &- e.dmaAddresses[$0] == e.physAddresses[shifted[0]] &- e.dmaAddresses[shifted[0]] }
+        let notIOVALayout = offsetImage && !IOVALayoutCheck(addresses: shifted.map { e.dmaAddresses[$0] }, lengths: shifted.map { UInt64(e.dmaLengths[$0]) }, granule: 4096).outOfOrder().isEmpty
+        let translated = !runs.isEmpty || merged || (!identical && !bounced && m > 0 && inferredIOMMU != IOMMUMode.none && !notIOVALayout)
         if runs.isEmpty, !merged, !identical, !bounced, n == m, m > 0 { noteRangeOffsets(e, count: m) }
         var outOfLayout: Set<Int> = []
         if translated, n == m {
@@ -26,8 +32,10 @@ extension DeviceEvidence {
                 continue
             }
             noteOutput(address: a, length: l)
-            if !translated, j < n, a != e.physAddresses[j], a < 1 << 32 { noteBounce(a, l) }
+            let rangeOffsetImage = offsetImage || (constantRangeOffset.map { e.physAddresses[j] &- a == $0 } ?? false)
+            if !translated, j < n, a != e.physAddresses[j], a < 1 << 32, !rangeOffsetImage { noteBounce(a, l) }
         }
+        if notIOVALayout { mapsOutsideIOVALayout += 1 }
         if !runs.isEmpty { mapsWithIOMMURuns += 1 } else if merged { mapsMerged += 1 } else if translated { mapsTranslated += 1 } else if identical { mapsIdentical += 1 } else { mapsElsewhere += 1 }
     }
 

@@ -38,7 +38,8 @@ public struct DeviceInference: Sendable {
             pendingRuns[task, default: []].append(run)
             if pendingRuns[task]!.count > 4096 { pendingRuns[task]!.removeFirst(2048) }
             return
-        case .iommuUnmap:
+        case .iommuUnmap(let unmap):
+            if let runs = pendingRuns[task], unmap.rollsBack(runs) { pendingRuns[task] = nil }
             return
         case .swiotlbBounced(let b):
             pendingBounce[task] = b.device

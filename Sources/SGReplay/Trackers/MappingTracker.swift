@@ -30,6 +30,8 @@ public struct MappingTracker: Sendable {
     private var busByDomain: [String: LiveRangeIndex] = [:]
     private var bounces = LiveRangeIndex()
     private var retired: Deque<TrackedMapping> = []
+    /// Retired id → the live twins its unmap could equally have meant.
+    private var twinOfRetired: [Int: [Int]] = [:]
     private var nextID = 1
     /// How many retired mappings are remembered (bounded memory).
     public var retiredCapacity: Int
@@ -75,8 +77,58 @@ public struct MappingTracker: Sendable {
         for r in m.bounceRanges { bounces.remove(start: r.start, owner: id) }
         m.unmap = unmap
         retired.append(m)
-        if retired.count > retiredCapacity { retired.removeFirst() }
+        if retired.count > retiredCapacity, let gone = retired.popFirst() { twinOfRetired[gone.id] = nil }
         return m
+    }
+
+    /// Live sg mappings of the same device with the same phys list, count
+    /// and direction as live mapping `id`: a `dma_unmap_sg` cannot tell them
+    /// apart (the same pages mapped twice, e.g. one page sent in two packets).
+    public func twins(of id: Int) -> [Int] {
+        guard let m = live[id], m.kind == .scatterGather, let first = m.phys.first else { return [] }
+        return (sgByFirstPhys[m.device]?[first] ?? []).filter { other in
+            guard other != id, let t = live[other] else { return false }
+            return t.nents == m.nents && t.direction == m.direction && t.phys == m.phys
+        }
+    }
+
+    /// Retired mapping `id`, while remembered.
+    public func retiredMapping(id: Int) -> TrackedMapping? {
+        retired.last { $0.id == id }
+    }
+
+    /// Records that retired mapping `retiredID`'s unmap could equally have been one of `twins`'.
+    public mutating func noteAmbiguousUnmap(retired retiredID: Int, twins: [Int]) {
+        twinOfRetired[retiredID] = twins
+    }
+
+    /// The live twins of retired mapping `retiredID`, when its unmap was ambiguous.
+    public func liveTwins(ofRetired retiredID: Int) -> [TrackedMapping] {
+        (twinOfRetired[retiredID] ?? []).compactMap { live[$0] }
+    }
+
+    /// The retired twin of live mapping `id` whose ambiguous unmap may have been this one's.
+    public func retiredTwin(ofLive id: Int) -> TrackedMapping? {
+        guard let r = twinOfRetired.first(where: { $0.value.contains(id) })?.key else { return nil }
+        return retiredMapping(id: r)
+    }
+
+    /// Later evidence (its IOVA unmapped, a sync of it, its IOVA reused) shows
+    /// the ambiguous unmap that retired `retiredID` was its live twin
+    /// `twinID`'s: the twin is retired at that unmap instead and `retiredID`
+    /// is live again. Returns (now live, now retired), or nil when there is
+    /// nothing to swap.
+    public mutating func swapAmbiguousUnmap(retired retiredID: Int, with twinID: Int) -> (TrackedMapping, TrackedMapping)? {
+        guard let twins = twinOfRetired[retiredID], twins.contains(twinID), live[twinID] != nil,
+              let k = retired.lastIndex(where: { $0.id == retiredID }), let unmap = retired[k].unmap else { return nil }
+        twinOfRetired[retiredID] = nil
+        var m = retired.remove(at: k)
+        m.unmap = nil
+        insert(m)
+        guard let twin = retire(twinID, at: unmap) else { return nil }
+        let others = twins.filter { $0 != twinID && live[$0] != nil }
+        if !others.isEmpty { twinOfRetired[twinID] = others }
+        return (m, twin)
     }
 
     /// Best live sg match for an unmap of `phys` on `device` (dma-debug's best
