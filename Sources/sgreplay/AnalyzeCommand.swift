@@ -42,6 +42,10 @@ struct AnalyzeCommand: ParsableCommand {
             progress.stop()
             FileHandleStandardError.write("sgreplay: \(error)\n")
             throw ExitCode(ExitStatus.usage)
+        } catch {
+            progress.stop()
+            FileHandleStandardError.write("sgreplay: cannot write the reports to \(run.outputDirectory): \(error.localizedDescription)\n")
+            throw ExitCode(ExitStatus.usage)
         }
         progress.stop()
         let result = outcome.result

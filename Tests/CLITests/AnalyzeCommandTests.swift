@@ -64,6 +64,14 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("summary.json").path), "nothing analysed")
     }
 
+    @Test func unwritableOutputDirectoryIsExit2() throws {
+        let file = try CLIRunner.temporaryDirectory().appendingPathComponent("plain-file")
+        try Data("x".utf8).write(to: file)
+        let r = try CLIRunner.run(["analyze", Self.correct, "--topology", Self.correctTopology, "--out", file.appendingPathComponent("out").path])
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("plain-file/out"))
+    }
+
     @Test func usageErrorsExit2() throws {
         #expect(try CLIRunner.run(["analyze", Self.correct, "--format", "pdf"]).status == 2)
         #expect(try CLIRunner.run(["analyze", Self.correct, "--candidate", "no-such-model"]).status == 2)
