@@ -324,6 +324,14 @@ struct GeneratorState {
         try w.beginLine()
         prefix(t, flags: "d.h1.")
         w.text("dma_unmap_phys: ")
+        singleFields(m)
+        attrs()
+        eventLine()
+        summary.unmapPhys += 1
+    }
+
+    /// `DEVICE dir=DIR dma_addr=HEX size=N`, shared by the single unmap and sync lines.
+    private mutating func singleFields(_ m: SingleMapping) {
         w.bytes(GeneratorState.devices[m.device].name)
         w.text(" dir=")
         w.text(GeneratorState.directions[m.dir])
@@ -331,9 +339,6 @@ struct GeneratorState {
         w.hex(m.dma)
         w.text(" size=")
         w.decimal(m.size)
-        attrs()
-        eventLine()
-        summary.unmapPhys += 1
     }
 
     private mutating func sync() throws {
@@ -342,13 +347,7 @@ struct GeneratorState {
             try w.beginLine()
             prefix(t)
             w.text("dma_sync_single_for_cpu: ")
-            w.bytes(GeneratorState.devices[m.device].name)
-            w.text(" dir=")
-            w.text(GeneratorState.directions[m.dir])
-            w.text(" dma_addr=")
-            w.hex(m.dma)
-            w.text(" size=")
-            w.decimal(m.size)
+            singleFields(m)
             eventLine()
             summary.syncs += 1
         } else if let m = liveSG.last, m.phys.count <= 335 {
