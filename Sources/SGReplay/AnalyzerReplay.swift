@@ -326,7 +326,14 @@ struct AnalyzerReplay {
             mappings[m.recordIndex].unmapLine = ref.line
             mappings[m.recordIndex].timeUnmap = ref.time
         }
-        if let f = LeakCheck.inspectZeroLengthHead(m) { findings.append(f) }
+        guard let leak = LeakCheck.inspectZeroLengthHead(m) else { return }
+        // One finding per defect: the zero-length first output already reported at the map is the
+        // cause; the unmap that leaves the IOVA range behind completes its story.
+        if let i = findings.lastIndex(where: { $0.kind == .zeroLength && $0.file == leak.file && $0.line == leak.line && $0.device == leak.device }) {
+            findings[i].detail += "; the dma_unmap_sg at line \(ref.line) emitted no iommu:unmap, so the IOVA range and its page-table entries leak"
+        } else {
+            findings.append(leak)
+        }
     }
 
     private mutating func unknownUnmap(device: String, what: String, ref: EventReference, invalid: Bool, mapMayBeDropped: Bool = false) {

@@ -11,7 +11,8 @@ public struct LeakCheck: FindingCheck {
     warning (possible), reported on the map event's line, and suppressed when events were lost after \
     the map (its unmap may be among them). Definite: a dma-iommu list whose first output has length 0 — \
     iommu_dma_unmap_sg stops scanning at the first zero-length output, so its dma_unmap_sg leaves the \
-    whole IOVA range and its page-table entries behind.
+    whole IOVA range and its page-table entries behind; when the zero-length output itself was reported \
+    at the map, that finding carries the leak (one finding per defect) and no leak is added.
     """
     public static let triggeringExamples: [CheckExample] = [
         CheckExample("mapping never unmapped before the end of the trace", topology: ExampleTopology.iommuAndDirect, trace: ExampleLine.trace([
