@@ -8,8 +8,8 @@ import Testing
 /// supported by the recorder's ground truth, and the driver's own I/O
 /// (`src: drv`) must give no error at all.
 @Suite struct AnalyzerRealTraceTests {
-    static let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let captureDir = repoRoot.appendingPathComponent("../shared/traces/real-6.1-iommu-lazy").standardizedFileURL
+    static let repoRoot = RealCaptureFiles.repoRoot
+    static let captureDir = RealCaptureFiles.captureDir
 
     /// Truth of one event: its source, limits at that moment and full outputs.
     struct Truth {
@@ -21,24 +21,13 @@ import Testing
     }
 
     static func truth() throws -> [Int: Truth] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["xz", "-dc", captureDir.appendingPathComponent("truth.jsonl.xz").path]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
         var result: [Int: Truth] = [:]
-        for line in String(decoding: data, as: UTF8.self).split(separator: "\n") {
+        for line in try RealCaptureFiles.xzLines(captureDir.appendingPathComponent("truth.jsonl.xz")) {
             guard let o = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any], let index = o["trace_line"] as? Int else { continue }
-            let hexValue = { (key: String) in UInt64(((o[key] as? String) ?? "0x0").dropFirst(2), radix: 16) ?? 0 }
             let outs = ((o["out"] as? [[String: Any]]) ?? []).map { e -> (UInt64, UInt64) in
-                let a = UInt64(((e["dma_addr"] as? String) ?? "0x0").dropFirst(2), radix: 16) ?? 0
-                let l = UInt64((e["dma_len"] as? Int) ?? 0)
-                return (a, l)
+                (RealCaptureFiles.hexField(e, "dma_addr"), UInt64((e["dma_len"] as? Int) ?? 0))
             }
-            result[index] = Truth(source: o["src"] as? String ?? "", event: o["event"] as? String ?? "", maxSegmentSize: hexValue("max_seg_size"), segmentBoundary: hexValue("seg_boundary"), outputs: outs)
+            result[index] = Truth(source: o["src"] as? String ?? "", event: o["event"] as? String ?? "", maxSegmentSize: RealCaptureFiles.hexField(o, "max_seg_size"), segmentBoundary: RealCaptureFiles.hexField(o, "seg_boundary"), outputs: outs)
         }
         return result
     }

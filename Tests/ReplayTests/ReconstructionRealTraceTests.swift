@@ -8,22 +8,8 @@ import Testing
 /// and compared with the recorder's ground truth wherever the reconstruction
 /// claims to be exact. Claiming exact wrongly is the failure that matters.
 @Suite struct ReconstructionRealTraceTests {
-    static let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let captureDir = repoRoot.appendingPathComponent("../shared/traces/real-6.1-iommu-lazy").standardizedFileURL
-
-    /// `xz -dc FILE` as lines.
-    static func xzLines(_ url: URL) throws -> [Substring] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["xz", "-dc", url.path]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
-        return String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: true)
-    }
+    static let repoRoot = RealCaptureFiles.repoRoot
+    static let captureDir = RealCaptureFiles.captureDir
 
     /// Ground truth of one mapping: its input list.
     struct Truth {
@@ -35,12 +21,9 @@ import Testing
         var minAlignMask: UInt64
     }
 
-    static func hexField(_ object: [String: Any], _ key: String) -> UInt64 {
-        (object[key] as? String).flatMap { UInt64($0.dropFirst(2), radix: 16) } ?? 0
-    }
 
     @Test func exactReconstructionsMatchGroundTruth() throws {
-        let truthLines = try Self.xzLines(Self.captureDir.appendingPathComponent("truth.jsonl.xz"))
+        let truthLines = try RealCaptureFiles.xzLines(Self.captureDir.appendingPathComponent("truth.jsonl.xz"))
         let topology = try TopologyFile.load(path: Self.repoRoot.appendingPathComponent("traces/real-6.1-iommu-lazy.topology.json").path)
 
         // trace_line = 1-based index among event lines.
@@ -53,8 +36,8 @@ import Testing
             }
             truth[index] = Truth(
                 device: object["device"] as! String, inputs: inputs,
-                maxSegmentSize: UInt32(truncatingIfNeeded: Self.hexField(object, "max_seg_size")),
-                segmentBoundaryMask: Self.hexField(object, "seg_boundary"), minAlignMask: Self.hexField(object, "min_align_mask")
+                maxSegmentSize: UInt32(truncatingIfNeeded: RealCaptureFiles.hexField(object, "max_seg_size")),
+                segmentBoundaryMask: RealCaptureFiles.hexField(object, "seg_boundary"), minAlignMask: RealCaptureFiles.hexField(object, "min_align_mask")
             )
         }
 
