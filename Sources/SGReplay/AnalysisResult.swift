@@ -53,6 +53,10 @@ public struct DeviceRecord: Sendable, Hashable {
     public var iommuGroup: Int?
     /// Per-property notes (`max_segment_size >= 0x80000 (largest seen)`).
     public var notes: [String]
+    /// The mapper in ``properties`` when it was only inferred from the shape of
+    /// the outputs (no topology, no `iommu:map`, `swiotlb:*` or merged outputs to
+    /// show it), in words: findings that depend on it name it and are never definite.
+    public var mapperAssumption: String?
 
     public init(properties: DeviceProperties, kind: String, source: PropertySource, iommuGroup: Int? = nil, notes: [String] = []) {
         self.properties = properties

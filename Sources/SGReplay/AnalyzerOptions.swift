@@ -15,14 +15,17 @@ public struct AnalyzerOptions: Sendable {
     public var kernelRelease: KernelRelease?
     /// How many retired mappings are remembered for double-unmap / sync / fault matching.
     public var retiredCapacity: Int
+    /// Which segment limits judge a device whose topology entry does not say (`--limits`).
+    public var limits: LimitsPolicy
 
-    public init(traces: [String], topology: Topology = Topology(), candidate: String? = nil, symbolizer: (any AddressSymbolizer)? = nil, kernelRelease: KernelRelease? = nil, retiredCapacity: Int = 16384) {
+    public init(traces: [String], topology: Topology = Topology(), candidate: String? = nil, symbolizer: (any AddressSymbolizer)? = nil, kernelRelease: KernelRelease? = nil, retiredCapacity: Int = 16384, limits: LimitsPolicy = .given) {
         self.traces = traces
         self.topology = topology
         self.candidate = candidate
         self.symbolizer = symbolizer
         self.kernelRelease = kernelRelease
         self.retiredCapacity = retiredCapacity
+        self.limits = limits
     }
 }
 

@@ -26,6 +26,8 @@ struct AnalyzerReplay {
     let candidate: (any SGMapperModel)?
     let symbolizer: (any AddressSymbolizer)?
     let reconstructor: ListReconstructor
+    /// `--limits`: which limits judge devices whose topology entry does not say.
+    let limitsDefault: LimitsPolicy
 
     var inference: DeviceInference
     var tracker: MappingTracker
@@ -43,6 +45,9 @@ struct AnalyzerReplay {
     var seenDevices: Set<String> = []
     var findings: [Finding] = []
     var mappings: [MappingRecord] = []
+    /// Findings made under a guessed mapper (index into `findings`), to withdraw
+    /// when later evidence shows another mapper made the device's outputs.
+    var guessedFindings: [(index: Int, device: String, mapper: MapperClass)] = []
     var suppressed = 0
     var downgraded = 0
     var sequence = 0
@@ -55,6 +60,7 @@ struct AnalyzerReplay {
         self.reference = reference
         self.candidate = candidate
         self.symbolizer = options.symbolizer
+        self.limitsDefault = options.limits
         var recon = ListReconstructor(topology: options.topology)
         recon.release = release
         self.reconstructor = recon
@@ -162,7 +168,7 @@ struct AnalyzerReplay {
         if let candidate {
             eventFindings += DifferentialReplay(candidate: candidate, reference: reference, release: release).compare(observation.0)
         }
-        findings += eventFindings
+        append(eventFindings, guessed: observation.0)
         track(observation.0, domain: observation.1, kind: .scatterGather, size: 0)
     }
 
@@ -177,15 +183,49 @@ struct AnalyzerReplay {
         let asList = MapSGEvent(device: e.device, direction: e.direction, physAddresses: [e.physAddress], dmaAddresses: [e.dmaAddress], dmaLengths: [length], attributes: e.attributes)
         let observation = observe(asList, ref, runs: runs, bounced: bounced, single: true)
         resolveTwins(observation.0, domain: observation.1)
-        findings += MapChecks.run(observation.0, tracker: tracker, hazards: hazards, domain: observation.1, single: true, downgraded: &downgraded)
+        append(MapChecks.run(observation.0, tracker: tracker, hazards: hazards, domain: observation.1, single: true, downgraded: &downgraded), guessed: observation.0)
         track(observation.0, domain: observation.1, kind: .single, size: e.size)
     }
 
+    /// Adds a map's findings, remembering those that rest on a guessed mapper.
+    private mutating func append(_ new: [Finding], guessed o: MapObservation) {
+        if o.mapperAssumption != nil {
+            let mapper = MapperClass(o.device, translated: o.translated)
+            for (k, f) in new.enumerated() where MapChecks.dependsOnMapper(f.kind) {
+                guessedFindings.append((findings.count + k, o.device.name, mapper))
+            }
+        }
+        findings += new
+    }
+
+    /// Withdraws the findings made under a mapper guess that the whole trace refuted
+    /// (the premise of an IOVA rule is gone once the outputs proved to be bounce slots).
+    private mutating func withdrawRefutedGuesses() -> [String: (count: Int, mapper: MapperClass)] {
+        var withdrawn: [String: (count: Int, mapper: MapperClass)] = [:]
+        var drop = Set<Int>()
+        for g in guessedFindings {
+            let (props, known, _, _) = device(g.device)
+            let now = MapperClass(props, translated: !known.iommu && translatedDevices.contains(g.device))
+            guard now != g.mapper else { continue }
+            drop.insert(g.index)
+            withdrawn[g.device, default: (0, g.mapper)].count += 1
+        }
+        guard !drop.isEmpty else { return [:] }
+        findings = findings.enumerated().filter { !drop.contains($0.offset) }.map(\.element)
+        guessedFindings = []
+        return withdrawn
+    }
+
+    /// Which limits judge `device`: its topology entry's `"limits"`, else the run's.
+    func limitsPolicy(_ device: String) -> LimitsPolicy {
+        topology.devices[device]?.limits ?? limitsDefault
+    }
+
     private mutating func observe(_ e: MapSGEvent, _ ref: EventReference, runs: [IOMMUMapEvent], bounced: Set<UInt64>, single: Bool) -> (MapObservation, String) {
-        var (props, known, domain, _) = device(e.device)
-        if let learned = limitDrift.limits(for: e.device) {
-            props.maxSegmentSize = learned.maxSegmentSize
-            props.segmentBoundaryMask = learned.boundaryMask
+        var (props, known, domain, record) = device(e.device)
+        let policy = limitsPolicy(e.device)
+        if policy == .learned, let learned = limitDrift.limits(for: e.device) {
+            props = learned.applied(to: props)
             known.maxSegmentSize = false
             known.segmentBoundary = false
             known.limitsLearned = true
@@ -193,6 +233,7 @@ struct AnalyzerReplay {
         if !runs.isEmpty { translatedDevices.insert(e.device) }
         let translated = props.iommu.isTranslated || (!known.iommu && translatedDevices.contains(e.device))
         if translated && !props.iommu.isTranslated { props.iommu = .dma }
+        let assumption = known.iommu || translatedDevices.contains(e.device) ? nil : record.mapperAssumption
         var reconstruction: Reconstruction
         if single {
             reconstruction = Reconstruction(inputs: [ScatterEntry(phys: e.physAddresses[0], length: e.dmaLengths[0], pageSize: props.pageSize)], exact: true)
@@ -200,19 +241,38 @@ struct AnalyzerReplay {
             reconstruction = reconstructor.reconstruct(e, device: props, iommuRuns: runs)
         }
         var observation = MapObservation(reference: ref, event: e, device: props, known: known, translated: translated, iommuRuns: runs, bouncedPhys: bounced, windows: topology.p2pWindows, pool: inference.swiotlbPool, release: release, reconstruction: reconstruction, isSingle: single)
+        observation.mapperAssumption = assumption
         let limitsGiven = topology.devices[e.device]?.maxSegmentSize != nil || topology.devices[e.device]?.segmentBoundaryMask != nil
         if !single, let reference, reconstruction.exact, !e.truncated, known.iommu, limitsGiven {
             let context = observation.modelContext
             var expected = reference.mapSG(reconstruction.inputs, device: props, release: release, context: context)
-            if !LimitDriftDetector.reproduces(expected, e), let limits = limitDrift.relearn(e, inputs: reconstruction.inputs, device: props, model: reference, release: release, context: context, line: ref.line) {
-                // The device's limits changed since the topology was taken: judge with the learned ones, as inferred.
-                props.maxSegmentSize = limits.maxSegmentSize
-                props.segmentBoundaryMask = limits.boundaryMask
-                known.maxSegmentSize = false
-                known.segmentBoundary = false
-                known.limitsLearned = true
-                expected = reference.mapSG(reconstruction.inputs, device: props, release: release, context: context)
-                observation = MapObservation(reference: ref, event: e, device: props, known: known, translated: translated, iommuRuns: runs, bouncedPhys: bounced, windows: topology.p2pWindows, pool: inference.swiotlbPool, release: release, reconstruction: reconstruction, isSingle: single)
+            if !LimitDriftDetector.reproduces(expected, e) {
+                switch policy {
+                case .learned:
+                    if let limits = limitDrift.relearn(e, inputs: reconstruction.inputs, device: props, model: reference, release: release, context: context, line: ref.line) {
+                        // Asked for: judge with the learned limits from now on, as inferred ones.
+                        props = limits.applied(to: props)
+                        known.maxSegmentSize = false
+                        known.segmentBoundary = false
+                        known.limitsLearned = true
+                        expected = reference.mapSG(reconstruction.inputs, device: props, release: release, context: context)
+                        observation = MapObservation(reference: ref, event: e, device: props, known: known, translated: translated, iommuRuns: runs, bouncedPhys: bounced, windows: topology.p2pWindows, pool: inference.swiotlbPool, release: release, reconstruction: reconstruction, isSingle: single)
+                        observation.mapperAssumption = assumption
+                    }
+                case .given:
+                    // The topology still judges every output; limits that reproduce the trace
+                    // only explain the difference (in the findings' words, not as a model-mismatch).
+                    var change: LearnedLimits?
+                    if let last = limitDrift.limits(for: e.device) {
+                        let alt = reference.mapSG(reconstruction.inputs, device: last.applied(to: props), release: release, context: context)
+                        if LimitDriftDetector.reproduces(alt, e) { change = last; expected = alt }
+                    }
+                    if change == nil, let limits = limitDrift.relearn(e, inputs: reconstruction.inputs, device: props, model: reference, release: release, context: context, line: ref.line) {
+                        change = limits
+                        expected = reference.mapSG(reconstruction.inputs, device: limits.applied(to: props), release: release, context: context)
+                    }
+                    observation.limitChange = change
+                }
             }
             if known.modelParameters { observation.expected = expected }
         }
@@ -415,6 +475,7 @@ struct AnalyzerReplay {
 
     /// Leaks, pending anomalies, ids and the device list.
     mutating func finish() -> (findings: [Finding], mappings: [MappingRecord], devices: [DeviceRecord]) {
+        let withdrawn = withdrawRefutedGuesses()
         for m in tracker.liveInMapOrder where m.kind != .coherent {
             if let f = LeakCheck.inspect(m, endTime: lastTime, hazards: hazards) { findings.append(f) } else { suppressed += 1 }
         }
@@ -430,8 +491,12 @@ struct AnalyzerReplay {
         for r in inference.allRecords { names.insert(r.properties.name) }
         let devices = names.sorted().map { name -> DeviceRecord in
             var record = device(name).3
+            if let w = withdrawn[name] {
+                record.notes.append("\(w.count) finding(s) made while the outputs were taken for \(w.mapper.rawValue) were withdrawn: the rest of the trace showed another mapper")
+            }
             if let learned = limitDrift.learned[name] {
-                record.notes.append("segment limits changed at run time: last learned max_segment_size \(hex(UInt64(learned.maxSegmentSize))), segment_boundary_mask \(hex(learned.boundaryMask)) at line \(learned.line); the topology's values no longer held")
+                let judged = limitsPolicy(name) == .learned ? "the learned ones judged the maps from there (--limits learned)" : "every output was still judged against the topology's (the limits it states are the user's)"
+                record.notes.append("segment limits changed at run time: last learned max_segment_size \(hex(UInt64(learned.maxSegmentSize))), segment_boundary_mask \(hex(learned.boundaryMask)) at line \(learned.line); the topology's values no longer held; \(judged)")
             }
             return record
         }

@@ -39,4 +39,13 @@ struct AnalysisOptions: ParsableArguments {
 
     @Option(name: .customLong("html-findings-per-kind"), help: "How many findings of each kind the HTML report shows (the CSV has all).")
     var htmlFindingsPerKind: Int = 50
+
+    @Option(name: .customLong("limits"), help: "Segment limits that judge a device: given (the topology's, always; default) or learned (limits that reproduce the trace once the driver changed them at run time). A topology device's \"limits\" overrides this.")
+    var limits: LimitsChoice = .given
+}
+
+/// `--limits`: which segment limits judge the outputs.
+enum LimitsChoice: String, ExpressibleByArgument, CaseIterable {
+    case given
+    case learned
 }

@@ -26,6 +26,7 @@ struct AnalysisRun {
     func perform() throws -> Outcome {
         var analyzerOptions = AnalyzerOptions(traces: traces, topology: topology, candidate: options.candidate, symbolizer: symbolizer)
         if let kernel = options.kernel { analyzerOptions.kernelRelease = KernelRelease(parsing: kernel) }
+        analyzerOptions.limits = options.limits.policy
         let started = Date()
         var result = try Analyzer(analyzerOptions).run()
         let analysed = Date()
@@ -152,4 +153,9 @@ func exitStatus(for results: [AnalysisResult], failOn: FailOn, isKnown: (Finding
 func findingsLine(_ result: AnalysisResult) -> String {
     let counts = Dictionary(grouping: result.findings, by: \.severity).mapValues(\.count)
     return "\(result.findings.count) findings (error \(counts[.error] ?? 0), warning \(counts[.warning] ?? 0), info \(counts[.info] ?? 0))"
+}
+
+extension LimitsChoice {
+    /// The replay's policy for this choice.
+    var policy: LimitsPolicy { self == .given ? .given : .learned }
 }

@@ -98,3 +98,29 @@ import Testing
         #expect((input["events_used"] as? Int ?? 0) > 1000, "what was read before the damage is analysed")
     }
 }
+
+extension AnalyzeCommandTests {
+    /// A zero-length entry at a non-zero offset on dma-iommu leaves the tail of the IOVA
+    /// range mapped: under the default `--fail-on error` CI must fail (issue 8 §3).
+    @Test func zeroLengthLeavingIOVAMappedFailsTheDefaultRun() throws {
+        let dir = try CLIRunner.temporaryDirectory()
+        let header = "# tracer: nop\n#\n"
+        let prefix = "     fio-4410    [001] ..... "
+        let trace = header + [
+            "\(prefix)   5.000000: map: IOMMU: iova=0x00000000fffd0000 - 0x00000000fffd1000 paddr=0x0000000010000000 size=4096",
+            "\(prefix)   5.000000: map: IOMMU: iova=0x00000000fffd1000 - 0x00000000fffd2000 paddr=0x0000000020000000 size=4096",
+            "\(prefix)   5.000000: map: IOMMU: iova=0x00000000fffd2000 - 0x00000000fffd3000 paddr=0x0000000030000000 size=4096",
+            "\(prefix)   5.000000: dma_map_sg: 0000:00:02.0 dir=TO_DEVICE dma_addrs={0xfffd0000,0xfffd1200,0xfffd2000} sizes={0x1000,0x0,0x1000} phys_addrs={0x10000000,0x20000200,0x30000000} attrs=",
+            "\(prefix)   5.000100: dma_unmap_sg: 0000:00:02.0 dir=TO_DEVICE phys_addrs={0x10000000,0x20000200,0x30000000} attrs=",
+            "\(prefix)   5.000100: unmap: IOMMU: iova=0x00000000fffd0000 - 0x00000000fffd1000 size=4096 unmapped_size=4096",
+        ].joined(separator: "\n") + "\n"
+        let tracePath = dir.appendingPathComponent("zero.trace").path
+        try trace.write(toFile: tracePath, atomically: true, encoding: .utf8)
+        let topology = dir.appendingPathComponent("zero.topology.json").path
+        try #"{"kernel": {"release": "6.12.0"}, "devices": {"0000:00:02.0": {"iommu": "dma", "iova_granule": 4096}}}"#.write(toFile: topology, atomically: true, encoding: .utf8)
+        let r = try CLIRunner.run(["analyze", tracePath, "--topology", topology, "--out", dir.appendingPathComponent("out").path])
+        #expect(r.status == 1, "stdout: \(r.stdout) stderr: \(r.stderr)")
+        let csv = try String(contentsOf: dir.appendingPathComponent("out/findings.csv"), encoding: .utf8)
+        #expect(csv.contains(",zero-length,error,definite,"), "\(csv)")
+    }
+}

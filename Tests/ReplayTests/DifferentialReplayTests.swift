@@ -16,10 +16,11 @@ import Testing
 
     /// The reference sees only the caller's zero-length first entry (line 19): one
     /// zero-length finding (one finding per defect, CONTRACTS.md) whose detail also
-    /// names the unmap (line 23) that, stopping at it, leaves the IOVA range mapped.
+    /// names the unmap (line 23) that, stopping at it, leaves the IOVA range mapped:
+    /// a definite consequence, so an error.
     @Test func referenceFindsOnlyTheCallerBug() throws {
         let result = try Self.run(candidate: nil)
-        #expect(result.findings.map { "\($0.line) \($0.kind.rawValue) \($0.severity.rawValue) \($0.confidence.rawValue)" } == ["19 zero-length warning definite"])
+        #expect(result.findings.map { "\($0.line) \($0.kind.rawValue) \($0.severity.rawValue) \($0.confidence.rawValue)" } == ["19 zero-length error definite"])
         #expect(result.findings.first?.detail.contains("dma_unmap_sg at line 23 emitted no iommu:unmap") == true)
         #expect(result.kernel == KernelRelease(6, 15, 0))
         #expect(result.candidate == nil)

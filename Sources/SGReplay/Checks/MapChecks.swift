@@ -36,7 +36,39 @@ enum MapChecks {
         if !single {
             findings += ModelMismatchCheck.inspect(o, otherFindings: findings.contains { $0.severity >= .warning })
         }
+        if let assumption = o.mapperAssumption {
+            findings = findings.map { dependsOnMapper($0.kind) ? $0.assuming(mapper: assumption) : $0 }
+        }
         return findings
+    }
+
+    /// Kinds whose verdict rests on which mapper made the outputs (IOVA layout and
+    /// reuse rules, slot rules, offsets kept, the model's replay). Limits and masks
+    /// judge the outputs whatever made them.
+    static func dependsOnMapper(_ kind: FindingKind) -> Bool {
+        switch kind {
+        case .dmaMask, .segmentBoundary, .maxSegmentSize: return false
+        default: return true
+        }
+    }
+}
+
+extension Finding {
+    /// A finding that holds only if the guessed mapper is the real one: never
+    /// definite, never an error, and it says what it assumed.
+    func assuming(mapper assumption: String) -> Finding {
+        downgraded(because: "assumes the mapper is \(assumption): state the device's \"iommu\" in a topology file, or record iommu:* and swiotlb:* events, to decide")
+    }
+}
+
+/// Which kind of mapper made a device's outputs, as far as the replay knows.
+enum MapperClass: String, Sendable, Hashable {
+    case iommu = "dma-iommu"
+    case swiotlb = "swiotlb"
+    case direct = "dma-direct"
+
+    init(_ p: DeviceProperties, translated: Bool) {
+        self = translated || p.iommu.isTranslated ? .iommu : p.swiotlb == .force ? .swiotlb : .direct
     }
 }
 

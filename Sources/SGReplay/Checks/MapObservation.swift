@@ -65,6 +65,12 @@ public struct MapObservation: Sendable {
     public var expected: MapOutcome?
     /// True for single mappings (`dma_map_phys`) seen as a one-entry list.
     public var isSingle: Bool
+    /// Limits (other than the topology's) under which the model reproduces this map:
+    /// the device's limits look changed at run time. Findings still use the stated ones.
+    public var limitChange: LearnedLimits?
+    /// The mapper this observation assumes when nothing stated or showed it
+    /// (`dma-iommu (inferred: …)`); findings that depend on it are only possible warnings.
+    public var mapperAssumption: String?
     /// Role of each shown output.
     public private(set) var roles: [OutputRole] = []
 

@@ -11,7 +11,8 @@ public struct SegmentBoundaryCheck: FindingCheck {
     dma-iommu pads entries so that none straddles a boundary and never merges onto a boundary, so a \
     crossing output is either one input longer than the boundary (caller) or a mapper bug; dma-direct \
     never splits, so a crossing output is a crossing input. Definite when the mask comes from the \
-    topology; with the PCI default it is only possible (drivers may have widened it).
+    topology, even when the trace looks as if the driver widened it at run time (said in the detail); \
+    with the PCI default it is only possible (drivers may have widened it).
     """
     public static let triggeringExamples: [CheckExample] = [
         CheckExample("dma-direct output across 4 GiB with mask 0xffffffff", topology: ExampleTopology.iommuAndDirect, trace: ExampleLine.trace([
@@ -41,7 +42,9 @@ public struct SegmentBoundaryCheck: FindingCheck {
             if !o.translated { who = "dma-direct never splits: the caller's input \(j) crosses the boundary" }
             else if o.reconstruction?.exact == true, let inputs = o.reconstruction?.inputs, inputs.contains(where: { UInt64($0.length) > mask }) { who = "an input entry is longer than the boundary (caller)" }
             else { who = "dma-iommu output: an input longer than the boundary or a mapper bug" }
-            var f = o.finding(.segmentBoundary, severity, .definite, detail: "output \(j) [\(hex(a)), \(hex(a &+ l))) crosses a multiple of \(hex(mask &+ 1)) (mask \(hex(mask))); \(who)", expected: "no crossing of \(hex(mask))", observed: "\(hex(a))+\(hex(l))", offending: [j])
+            var detail = "output \(j) [\(hex(a)), \(hex(a &+ l))) crosses a multiple of \(hex(mask &+ 1)) (mask \(hex(mask))); \(who)"
+            if let change = o.limitChange { detail += "; \(change.explanation)" }
+            var f = o.finding(.segmentBoundary, severity, .definite, detail: detail, expected: "no crossing of \(hex(mask))", observed: "\(hex(a))+\(hex(l))", offending: [j])
             if !o.known.segmentBoundary { f = f.downgraded(because: "mask is the PCI default, not from the topology") }
             findings.append(f)
         }

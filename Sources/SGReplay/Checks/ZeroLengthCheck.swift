@@ -7,12 +7,16 @@ public struct ZeroLengthCheck: FindingCheck {
     public static let explanation = """
     A device programmed with a zero-length segment either transfers nothing where the driver expects \
     data or, with some engines, treats 0 as the maximum length. Output lengths are printed in sizes=, so \
-    a 0x0 inside [0, ents) is proof. Blame follows the path: a P2PDMA bus-address output with length 0 \
-    is the kernel's (dma-direct did not set sg_dma_len for bus addresses from v6.16 until the Nov-2025 \
-    fix d0d08f4bd7f6) and is an error; on dma-direct a memory output mirrors its input, so the caller \
-    passed a zero-length entry (warning); on dma-iommu a zero-length output comes from a zero-length input \
-    that is first or has a non-zero offset (warning), and it truncates the later iommu unmap (leak). \
-    Tail slots of dma_sync_sg_* events (0x0 past the mapped count) are not outputs and never count.
+    a 0x0 inside [0, ents) is proof. Severity follows the consequence. A definite one is an error: a \
+    P2PDMA bus-address output with length 0 is the kernel's (dma-direct did not set sg_dma_len for bus \
+    addresses from v6.16 until the Nov-2025 fix d0d08f4bd7f6) and programs the device with length 0; on \
+    dma-iommu a zero-length output comes from a zero-length input that is first or has a non-zero offset, \
+    and __iommu_dma_unmap_sg stops at the first zero-length output, so the IOVA range from there on (the \
+    whole range when it is first) is never unmapped (error). A harmless one stays a warning: on \
+    dma-direct a memory output mirrors its input (the caller passed a zero-length entry, nothing is left \
+    mapped). When the mapper was only inferred (no topology, no iommu:map events) the finding is a \
+    possible warning naming that assumption. Tail slots of dma_sync_sg_* events (0x0 past the mapped \
+    count) are not outputs and never count.
     """
     public static let triggeringExamples: [CheckExample] = [
         CheckExample("P2P output with length 0 on a 6.18 dma-direct device", topology: ExampleTopology.p2p, trace: ExampleLine.trace([
@@ -48,7 +52,7 @@ public struct ZeroLengthCheck: FindingCheck {
                 sev = .warning
                 detail = "output \(j) has length 0: on dma-direct the output mirrors input \(i), so the caller passed a zero-length entry"
             case .iova:
-                sev = .warning
+                sev = .error
                 let where_ = j == 0 ? "first output: the later dma_unmap_sg emits no iommu:unmap (the IOVA range leaks)" : "the later unmap stops at this output (the tail stays mapped)"
                 detail = "output \(j) has length 0 (a zero-length input with a non-zero offset or in first position); \(where_)"
             }

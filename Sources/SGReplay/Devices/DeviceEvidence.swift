@@ -36,14 +36,45 @@ struct DeviceEvidence: Sendable, Hashable {
     var rangeOffsetBroken = false
     /// Outputs that bypass the IOMMU on a translated device: `dma − phys` → phys window.
     var busOffsets: [UInt64: ClosedRange<UInt64>] = [:]
+    /// Mappings (no `iommu:map` runs, nothing merged) whose moved outputs no
+    /// correct dma-iommu makes but swiotlb does: an output whose offset in its
+    /// 4 KiB page differs from its phys (dma-iommu always keeps `iova_offset`)
+    /// while swiotlb's rule holds (the bounce keeps `phys & min_align_mask` within
+    /// a 2 KiB `IO_TLB_SIZE` slot: all of it or none), or two consecutive outputs
+    /// of one unmerged list in one 4 KiB page (dma-iommu gives each its own
+    /// granules; out-of-order outputs prove nothing: P2P bus addresses are elsewhere).
+    var mapsSwiotlbShaped = 0
+    /// The first such mapping, in words (for the device note).
+    var swiotlbShape: String?
+    /// Moved outputs swiotlb cannot make: longer than 256 KiB (`IO_TLB_SEGSIZE` × 2 KiB).
+    var mapsBeyondSwiotlb = 0
+    /// Lowest and highest byte of moved outputs on a device whose mapper was only
+    /// guessed (checked against a swiotlb pool other devices showed).
+    var movedLow: UInt64 = .max
+    var movedHigh: UInt64 = 0
+    /// The moved outputs lie in the swiotlb pool that the topology or other devices' bounces showed.
+    var insideBouncePool = false
 
     /// The mapper class the evidence points to, if any.
     var inferredIOMMU: IOMMUMode? {
         if mapsWithIOMMURuns > 0 || mapsMerged > 0 { return .dma }
         if constantRangeOffset != nil || mapsOutsideIOVALayout > 0 { return IOMMUMode.none }
+        if swiotlbShaped { return IOMMUMode.none }
         if mapsTranslated > mapsIdentical { return .dma }
         if mapsIdentical > 0 || mapsElsewhere > 0 { return IOMMUMode.none }
         return nil
+    }
+
+    /// The moved outputs are swiotlb bounce slots, not IOVAs: some mapping has a
+    /// shape only swiotlb makes and none has one swiotlb cannot make.
+    var swiotlbShaped: Bool {
+        mapsWithIOMMURuns == 0 && mapsMerged == 0 && mapsBeyondSwiotlb == 0 && (mapsSwiotlbShaped > 0 || insideBouncePool)
+    }
+
+    /// True when the mapper was shown (iommu:map runs, merged outputs, outputs equal
+    /// to phys, swiotlb_bounced events) rather than guessed from the outputs' shape.
+    var mapperShown: Bool {
+        mapsWithIOMMURuns > 0 || mapsMerged > 0 || bounces > 0 || (mapsIdentical > 0 && mapsTranslated == 0 && mapsElsewhere == 0)
     }
 
     /// A nonzero `phys − dma` seen unchanged over at least two mappings (IOVAs never are).

@@ -158,7 +158,34 @@ public struct DeviceInference: Sendable {
         guard ev != before || records[device] == nil else { return }
         evidence[device] = ev
         records[device] = build(device)
+        if ev.bounceLow != before.bounceLow || ev.bounceHigh != before.bounceHigh || ev.movedLow != before.movedLow || ev.movedHigh != before.movedHigh {
+            weighPool()
+        }
     }
+
+    /// A device whose moved outputs were only guessed to be IOVAs, lying in the
+    /// swiotlb pool (the topology's, or within one default 64 MiB pool of the
+    /// slots other devices showed), bounces too: swiotlb is one pool for all.
+    private mutating func weighPool() {
+        let shown = evidence.values.filter { $0.bounceLow <= $0.bounceHigh }
+        let given = topology.swiotlbPool
+        let low = shown.map(\.bounceLow).min() ?? .max, high = shown.map(\.bounceHigh).max() ?? 0
+        guard given != nil || low <= high else { return }
+        for (name, ev) in evidence where ev.mapsWithIOMMURuns == 0 && ev.mapsMerged == 0 && ev.movedLow <= ev.movedHigh && topology.devices[name]?.iommu == nil {
+            let inside: Bool
+            if let given {
+                inside = given.contains(ev.movedLow) && given.contains(ev.movedHigh)
+            } else {
+                inside = max(high, ev.movedHigh) - min(low, ev.movedLow) < Self.defaultPoolSize
+            }
+            guard inside != ev.insideBouncePool else { continue }
+            evidence[name]!.insideBouncePool = inside
+            records[name] = build(name)
+        }
+    }
+
+    /// The default swiotlb pool (`IO_TLB_DEFAULT_SIZE`).
+    static let defaultPoolSize: UInt64 = 64 << 20
 
     /// Builds a device's record: defaults, then inferred values, then topology.
     private func build(_ name: String) -> DeviceRecord {
@@ -166,9 +193,22 @@ public struct DeviceInference: Sendable {
         let ev = evidence[name] ?? DeviceEvidence()
         var p = DeviceProperties(name: name, iovaGranule: pageSize, pageSize: pageSize)
         var notes: [String] = []
+        var assumption: String?
         if let mode = ev.inferredIOMMU {
             p.iommu = mode
-            notes.append(mode.isTranslated ? "iommu: translated (\(ev.mapsWithIOMMURuns > 0 ? "iommu:map runs" : ev.mapsMerged > 0 ? "merged outputs" : "IOVA-like outputs"))" : "iommu: none (outputs are phys\(ev.constantRangeOffset == nil ? "" : " minus a constant"))")
+            if ev.swiotlbShaped && ev.constantRangeOffset == nil && ev.mapsOutsideIOVALayout == 0 {
+                let why = ev.swiotlbShape ?? "the outputs lie in the swiotlb pool other devices bounce through"
+                assumption = "swiotlb bounce slots (inferred: \(why); no iommu:map events, nothing merged)"
+                notes.append("iommu: none, outputs are swiotlb bounce slots (\(ev.mapsSwiotlbShaped) mapping(s) in a shape dma-iommu never makes: \(why); none swiotlb could not make)")
+                p.swiotlb = .force
+            } else {
+                notes.append(mode.isTranslated ? "iommu: translated (\(ev.mapsWithIOMMURuns > 0 ? "iommu:map runs" : ev.mapsMerged > 0 ? "merged outputs" : "IOVA-like outputs: a guess, swiotlb bounce slots can look alike"))" : "iommu: none (outputs are phys\(ev.constantRangeOffset == nil ? "" : " minus a constant"))")
+                if !ev.mapperShown {
+                    assumption = mode.isTranslated
+                        ? "dma-iommu (inferred from IOVA-like outputs only: no iommu:map events, no merged outputs, no topology; swiotlb bounce slots look alike)"
+                        : "dma-direct (inferred\(ev.constantRangeOffset == nil ? "" : " with a DMA range offset"); no topology)"
+                }
+            }
         }
         if let offset = ev.constantRangeOffset {
             p.dmaRangeOffset = offset
@@ -191,7 +231,9 @@ public struct DeviceInference: Sendable {
             notes.insert("topology: \(overrides.jsonObject().keys.sorted().joined(separator: ", "))", at: 0)
         }
         let source: PropertySource = (overrides?.isEmpty ?? true) ? .inferred : .topology
-        return DeviceRecord(properties: p, kind: DeviceNameShape.kind(of: name), source: source, iommuGroup: overrides?.iommuGroup ?? ev.iommuGroup, notes: notes)
+        var record = DeviceRecord(properties: p, kind: DeviceNameShape.kind(of: name), source: source, iommuGroup: overrides?.iommuGroup ?? ev.iommuGroup, notes: notes)
+        record.mapperAssumption = overrides?.iommu == nil ? assumption : nil
+        return record
     }
 }
 

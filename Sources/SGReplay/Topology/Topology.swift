@@ -33,5 +33,19 @@ public struct DeviceOverrides: Sendable, Hashable {
     public var dmaRangeOffset: UInt64?
     public var untrusted: Bool?
     public var p2p: [String: P2PMapType]?
+    /// Which segment limits judge this device (`"limits"`); nil: the run's default (`--limits`).
+    public var limits: LimitsPolicy?
     public init() {}
+}
+
+/// Which segment limits (`max_segment_size`, `segment_boundary_mask`) judge a device.
+///
+/// The topology is the user's statement: by default (`given`) every output is
+/// checked against it, even when the trace looks as if the driver changed the
+/// limits at run time (`dma_set_max_seg_size` after probe): that is said in the
+/// finding, never used to silence it. `learned` adopts the limits that
+/// reproduce the trace exactly (as inferred values: never definite).
+public enum LimitsPolicy: String, Sendable, Hashable, CaseIterable {
+    case given
+    case learned
 }

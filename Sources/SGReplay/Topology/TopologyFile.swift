@@ -12,7 +12,7 @@ public enum TopologyFile {
     static let kernelKeys: Set<String> = ["release", "page_size"]
     static let deviceKeys: Set<String> = [
         "iommu", "iommu_group", "iova_granule", "dma_mask_bits", "max_segment_size", "segment_boundary_mask",
-        "min_align_mask", "swiotlb", "dma_range_offset", "p2p", "untrusted",
+        "min_align_mask", "swiotlb", "dma_range_offset", "p2p", "untrusted", "limits",
     ]
 
     /// Loads and checks the file at `path`.
@@ -92,6 +92,7 @@ public enum TopologyFile {
             case "swiotlb": d.swiotlb = try field.choice([SwiotlbMode.auto, .force, .none])
             case "dma_range_offset": d.dmaRangeOffset = try field.number()
             case "untrusted": d.untrusted = try field.bool()
+            case "limits": d.limits = try field.choice(LimitsPolicy.allCases)
             case "p2p":
                 var types: [String: P2PMapType] = [:]
                 for (provider, type) in try field.object() {

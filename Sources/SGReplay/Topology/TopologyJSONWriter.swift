@@ -41,6 +41,7 @@ extension DeviceOverrides {
         if let dmaRangeOffset { o["dma_range_offset"] = hex(dmaRangeOffset) }
         if let untrusted { o["untrusted"] = untrusted }
         if let p2p { o["p2p"] = p2p.mapValues { $0.rawValue } }
+        if let limits { o["limits"] = limits.rawValue }
         return o
     }
 

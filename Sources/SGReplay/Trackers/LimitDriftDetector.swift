@@ -7,17 +7,20 @@ import SGModel
 /// at run time (`dma_set_max_seg_size`, `dma_set_seg_boundary`); a topology file
 /// records one moment. When the reference model, fed an exactly reconstructed
 /// list, disagrees with the trace and some other pair of limits reproduces the
-/// trace exactly, the limits changed: from then on the learned pair is used and
-/// the limits count as inferred (no definite limit finding, no model-mismatch).
+/// trace exactly, the limits look changed. What follows depends on the device's
+/// ``LimitsPolicy``: with `given` (the default) the topology's limits still judge
+/// every output and the learned pair only explains the difference (in the
+/// finding's words, and instead of a model-mismatch); with `learned` the pair
+/// is used from then on, as inferred limits (no definite limit finding).
 public struct LimitDriftDetector: Sendable {
     /// Limits learned per device, with the line that taught them.
-    public private(set) var learned: [String: (maxSegmentSize: UInt32, boundaryMask: UInt64, line: Int)] = [:]
+    public private(set) var learned: [String: LearnedLimits] = [:]
 
     public init() {}
 
     /// The limits learned for `device`, if any.
-    public func limits(for device: String) -> (maxSegmentSize: UInt32, boundaryMask: UInt64)? {
-        learned[device].map { ($0.maxSegmentSize, $0.boundaryMask) }
+    public func limits(for device: String) -> LearnedLimits? {
+        learned[device]
     }
 
     /// True when `outcome` gives exactly the shown outputs and counts of `event`.
@@ -28,7 +31,7 @@ public struct LimitDriftDetector: Sendable {
     }
 
     /// Searches limits that reproduce `event` from `inputs`; records and returns them.
-    public mutating func relearn(_ event: MapSGEvent, inputs: [ScatterEntry], device: DeviceProperties, model: any SGMapperModel, release: KernelRelease, context: MapContext, line: Int) -> (maxSegmentSize: UInt32, boundaryMask: UInt64)? {
+    public mutating func relearn(_ event: MapSGEvent, inputs: [ScatterEntry], device: DeviceProperties, model: any SGMapperModel, release: KernelRelease, context: MapContext, line: Int) -> LearnedLimits? {
         var sizes = Set<UInt32>((9...31).map { UInt32(1) << UInt32($0) })
         sizes.insert(.max)
         for k in 1...32 { sizes.insert(UInt32(k) * 0x1000) }
@@ -44,11 +47,33 @@ public struct LimitDriftDetector: Sendable {
                 p.maxSegmentSize = size
                 p.segmentBoundaryMask = mask
                 if Self.reproduces(model.mapSG(inputs, device: p, release: release, context: context), event) {
-                    learned[device.name] = (size, mask, line)
-                    return (size, mask)
+                    let limits = LearnedLimits(maxSegmentSize: size, boundaryMask: mask, line: line)
+                    learned[device.name] = limits
+                    return limits
                 }
             }
         }
         return nil
+    }
+}
+
+/// Segment limits under which the reference model reproduces a trace's map exactly.
+public struct LearnedLimits: Sendable, Hashable {
+    public var maxSegmentSize: UInt32
+    public var boundaryMask: UInt64
+    /// The line of the map that taught them.
+    public var line: Int
+
+    /// The pair applied to a device.
+    public func applied(to device: DeviceProperties) -> DeviceProperties {
+        var p = device
+        p.maxSegmentSize = maxSegmentSize
+        p.segmentBoundaryMask = boundaryMask
+        return p
+    }
+
+    /// What the learned pair says about a finding judged with the stated limits.
+    public var explanation: String {
+        "the trace is reproduced exactly with max_segment_size \(hex(UInt64(maxSegmentSize))) and segment_boundary_mask \(hex(boundaryMask)) (learned at line \(line)): the limits look changed at run time (dma_set_max_seg_size / dma_set_seg_boundary after probe, common in test modules); judged against the topology's limits as stated (--limits learned judges with the learned ones)"
     }
 }
