@@ -86,6 +86,8 @@ public struct AnalysisResult: Sendable {
     public var timings: [String: Double]
     /// Per-kind explanations from the checks; reports prefer them to their own wording.
     public var kindExplanations: [FindingKind: String] = [:]
+    /// How many maps went through the reference model, and how many it reproduced.
+    public var modelReplay = ModelReplayCounts()
 
     public init(traces: [String], input: InputAccounting, kernel: KernelRelease, model: String, modelReason: String, candidate: String? = nil, devices: [DeviceRecord], mappings: [MappingRecord], findings: [Finding], suppressedByLostEvents: Int = 0, downgradedByLostEvents: Int = 0, timings: [String: Double] = [:]) {
         self.traces = traces
@@ -100,5 +102,30 @@ public struct AnalysisResult: Sendable {
         self.suppressedByLostEvents = suppressedByLostEvents
         self.downgradedByLostEvents = downgradedByLostEvents
         self.timings = timings
+    }
+}
+
+/// The reference model against the trace: `dma_map_sg` lists reconstructed
+/// exactly (`exact` of `maps`) on devices whose mapper the topology states are
+/// replayed through the model (`replayed`); `reproduced` gave exactly the
+/// traced outputs and count (under the stated limits, or under limits learned
+/// when the driver changed them at run time). The first lines that differed
+/// are kept to look at.
+public struct ModelReplayCounts: Sendable, Hashable, Codable {
+    public var maps = 0
+    public var exact = 0
+    public var replayed = 0
+    public var reproduced = 0
+    public var firstDiffering: [Int] = []
+    public init() {}
+
+    /// Counts one replayed map.
+    mutating func count(_ expected: MapOutcome, _ event: MapSGEvent, line: Int) {
+        replayed += 1
+        if LimitDriftDetector.reproduces(expected, event) {
+            reproduced += 1
+        } else if firstDiffering.count < 10 {
+            firstDiffering.append(line)
+        }
     }
 }

@@ -36,6 +36,8 @@ public struct Analyzer: Sendable {
         let replayed = Date()
         let (findings, mappings, devices) = replay.finish()
         let modelName = "\(reference?.id ?? "reference") \(choice.release)"
-        return AnalysisResult(traces: options.traces, input: accounting, kernel: choice.release, model: modelName, modelReason: choice.reason, candidate: candidate?.id, devices: devices, mappings: mappings, findings: findings, suppressedByLostEvents: replay.suppressed, downgradedByLostEvents: replay.downgraded, timings: ["replay": replayed.timeIntervalSince(start), "finish": Date().timeIntervalSince(replayed)])
+        var result = AnalysisResult(traces: options.traces, input: accounting, kernel: choice.release, model: modelName, modelReason: choice.reason, candidate: candidate?.id, devices: devices, mappings: mappings, findings: findings, suppressedByLostEvents: replay.suppressed, downgradedByLostEvents: replay.downgraded, timings: ["replay": replayed.timeIntervalSince(start), "finish": Date().timeIntervalSince(replayed)])
+        result.modelReplay = replay.modelReplay
+        return result
     }
 }

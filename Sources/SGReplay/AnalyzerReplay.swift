@@ -48,6 +48,7 @@ struct AnalyzerReplay {
     /// Findings made under a guessed mapper (index into `findings`), to withdraw
     /// when later evidence shows another mapper made the device's outputs.
     var guessedFindings: [(index: Int, device: String, mapper: MapperClass)] = []
+    var modelReplay = ModelReplayCounts()
     var suppressed = 0
     var downgraded = 0
     var sequence = 0
@@ -243,10 +244,10 @@ struct AnalyzerReplay {
         var observation = MapObservation(reference: ref, event: e, device: props, known: known, translated: translated, iommuRuns: runs, bouncedPhys: bounced, windows: topology.p2pWindows, pool: inference.swiotlbPool, release: release, reconstruction: reconstruction, isSingle: single)
         observation.mapperAssumption = assumption
         let limitsGiven = topology.devices[e.device]?.maxSegmentSize != nil || topology.devices[e.device]?.segmentBoundaryMask != nil
-        if !single, let reference, reconstruction.exact, !e.truncated, known.iommu, limitsGiven {
+        if !single, let reference, reconstruction.exact, !e.truncated, known.iommu {
             let context = observation.modelContext
             var expected = reference.mapSG(reconstruction.inputs, device: props, release: release, context: context)
-            if !LimitDriftDetector.reproduces(expected, e) {
+            if limitsGiven, !LimitDriftDetector.reproduces(expected, e) {
                 switch policy {
                 case .learned:
                     if let limits = limitDrift.relearn(e, inputs: reconstruction.inputs, device: props, model: reference, release: release, context: context, line: ref.line) {
@@ -274,7 +275,12 @@ struct AnalyzerReplay {
                     observation.limitChange = change
                 }
             }
+            modelReplay.count(expected, e, line: ref.line)
             if known.modelParameters { observation.expected = expected }
+        }
+        if !single {
+            modelReplay.maps += 1
+            if reconstruction.exact && !e.truncated { modelReplay.exact += 1 }
         }
         return (observation, domain)
     }

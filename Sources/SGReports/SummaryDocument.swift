@@ -44,6 +44,8 @@ struct SummaryDocument: Codable, Equatable {
         var name: String
         var reason: String
         var candidate: String?
+        /// Maps replayed through the reference model and how many it reproduced exactly.
+        var replay: ModelReplayCounts?
 
         /// Writes `candidate` as `null` when absent, so the key is always there.
         func encode(to encoder: Encoder) throws {
@@ -51,6 +53,7 @@ struct SummaryDocument: Codable, Equatable {
             try c.encode(name, forKey: .name)
             try c.encode(reason, forKey: .reason)
             try c.encode(candidate, forKey: .candidate)
+            try c.encodeIfPresent(replay, forKey: .replay)
         }
     }
 
@@ -133,7 +136,7 @@ extension SummaryDocument {
                 damaged: input.damaged, damage: input.damage, reconciles: input.reconciles,
                 malformedLines: Array(input.malformedLines.prefix(1000))),
             kernel: result.kernel.description,
-            model: Model(name: result.model, reason: result.modelReason, candidate: result.candidate),
+            model: Model(name: result.model, reason: result.modelReason, candidate: result.candidate, replay: result.modelReplay),
             devices: result.devices.sorted { $0.properties.name < $1.properties.name }.map { d in
                 let p = d.properties
                 return Device(
