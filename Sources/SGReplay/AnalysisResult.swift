@@ -106,13 +106,15 @@ public struct AnalysisResult: Sendable {
 }
 
 /// The reference model against the trace: `dma_map_sg` lists reconstructed
-/// exactly (`exact` of `maps`) on devices whose mapper the topology states are
+/// exactly (`exact` of `maps`, `truncated` ones never) on devices whose mapper the topology states are
 /// replayed through the model (`replayed`); `reproduced` gave exactly the
 /// traced outputs and count (under the stated limits, or under limits learned
 /// when the driver changed them at run time). The first lines that differed
 /// are kept to look at.
 public struct ModelReplayCounts: Sendable, Hashable, Codable {
     public var maps = 0
+    /// Maps printed in the capped form with `[TRUNCATED]`: never exact.
+    public var truncated = 0
     public var exact = 0
     public var replayed = 0
     public var reproduced = 0

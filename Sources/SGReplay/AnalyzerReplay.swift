@@ -280,7 +280,7 @@ struct AnalyzerReplay {
         }
         if !single {
             modelReplay.maps += 1
-            if reconstruction.exact && !e.truncated { modelReplay.exact += 1 }
+            if e.truncated { modelReplay.truncated += 1 } else if reconstruction.exact { modelReplay.exact += 1 }
         }
         return (observation, domain)
     }
