@@ -49,6 +49,8 @@ struct AnalyzerReplay {
     /// when later evidence shows another mapper made the device's outputs.
     var guessedFindings: [(index: Int, device: String, mapper: MapperClass)] = []
     var modelReplay = ModelReplayCounts()
+    /// Devices seen bouncing memory they can reach (forced bouncing, not stated by the topology).
+    var forcedBounceDevices: Set<String> = []
     var suppressed = 0
     var downgraded = 0
     var sequence = 0
@@ -244,6 +246,12 @@ struct AnalyzerReplay {
         var observation = MapObservation(reference: ref, event: e, device: props, known: known, translated: translated, iommuRuns: runs, bouncedPhys: bounced, windows: topology.p2pWindows, pool: inference.swiotlbPool, release: release, reconstruction: reconstruction, isSingle: single)
         observation.mapperAssumption = assumption
         let limitsGiven = topology.devices[e.device]?.maxSegmentSize != nil || topology.devices[e.device]?.segmentBoundaryMask != nil
+        if topology.devices[e.device]?.swiotlb == nil, props.swiotlb != .force, !translated, observation.bouncesReachableMemory {
+            // Only forced bouncing (swiotlb=force, a restricted pool, a confidential guest)
+            // bounces memory the device can reach: the model must bounce every entry too.
+            props.swiotlb = .force
+            forcedBounceDevices.insert(e.device)
+        }
         if !single, let reference, reconstruction.exact, !e.truncated, known.iommu {
             let context = observation.modelContext
             var expected = reference.mapSG(reconstruction.inputs, device: props, release: release, context: context)
@@ -497,6 +505,9 @@ struct AnalyzerReplay {
         for r in inference.allRecords { names.insert(r.properties.name) }
         let devices = names.sorted().map { name -> DeviceRecord in
             var record = device(name).3
+            if forcedBounceDevices.contains(name), !record.notes.contains(where: { $0.contains("(forced)") }) {
+                record.notes.append("swiotlb: buffers the device can reach were bounced (swiotlb=force, a restricted pool or a confidential guest): replayed as forced bouncing")
+            }
             if let w = withdrawn[name] {
                 record.notes.append("\(w.count) finding(s) made while the outputs were taken for \(w.mapper.rawValue) were withdrawn: the rest of the trace showed another mapper")
             }

@@ -35,6 +35,38 @@ struct LiveRangeIndexTests {
         }
     }
 
+    /// Results come in start order, newest first among equal starts, as a sorted
+    /// scan would give them; duplicates of one owner at one start all go together.
+    @Test func orderAndDuplicatesMatchASortedScan() {
+        var g = Generator(state: 7)
+        var index = LiveRangeIndex()
+        var all: [(start: UInt64, end: UInt64, owner: Int, serial: Int)] = []
+        for serial in 0..<3000 {
+            // Few distinct starts: many ties; one in 50 ranges is very long.
+            let start = g.next(64) << 12
+            let end = start + 1 + (serial % 50 == 0 ? 1 << 30 : g.next(1 << 14))
+            let owner = Int(g.next(200))
+            index.insert(start: start, end: end, owner: owner)
+            all.append((start, end, owner, serial))
+            if serial % 4 == 3 {
+                let victim = all[Int(g.next(UInt64(all.count)))]
+                index.remove(start: victim.start, owner: victim.owner)
+                all.removeAll { $0.start == victim.start && $0.owner == victim.owner }
+            }
+        }
+        #expect(index.count == all.count)
+        let sorted = all.sorted { ($0.start, -$0.serial) < ($1.start, -$1.serial) }
+        #expect(index.all.map(\.owner) == sorted.map(\.owner))
+        for _ in 0..<300 {
+            let s = g.next(70) << 12, e = s + 1 + g.next(1 << 15)
+            let expected = sorted.filter { $0.start < e && s < $0.end }
+            #expect(index.overlapping(start: s, end: e).map { [$0.start, $0.end, UInt64($0.owner)] } == expected.map { [$0.start, $0.end, UInt64($0.owner)] })
+        }
+        for v in all { index.remove(start: v.start, owner: v.owner) }
+        #expect(index.isEmpty)
+        #expect(index.overlapping(start: 0, end: .max).isEmpty)
+    }
+
     @Test func emptyRangesAreIgnored() {
         var index = LiveRangeIndex()
         index.insert(start: 0x1000, end: 0x1000, owner: 1)

@@ -189,6 +189,16 @@ public struct MapObservation: Sendable {
         ClosedOpenRange(start: event.dmaAddresses[j], end: event.dmaAddresses[j] &+ UInt64(event.dmaLengths[j]))
     }
 
+    /// True when an output is a bounce slot for memory the device could have reached
+    /// directly (only forced bouncing does that).
+    public var bouncesReachableMemory: Bool {
+        (0..<outputCount).contains { j in
+            guard case .bounce(let i) = roles[j], i < event.physAddresses.count else { return false }
+            let direct = event.physAddresses[i] &- device.dmaRangeOffset
+            return direct &+ UInt64(max(event.dmaLengths[j], 1)) &- 1 <= device.addressLimit
+        }
+    }
+
     /// True when the input `phys[0]` is a P2P page (then output 0 is a bus address, not an IOVA).
     public var firstInputIsP2P: Bool {
         guard let p = event.physAddresses.first, let (_, type) = window(for: p) else { return false }
