@@ -41,7 +41,7 @@ import Testing
             let file = dir.appendingPathComponent(name)
             try data.write(to: file)
             let out = dir.appendingPathComponent("out-\(name)")
-            let r = try CLIRunner.run(["analyze", file.path, "--out", out.path, "--fail-on", "never"])
+            let r = try CLIRunner.run(["analyze", file.path, "--out", out.path, "--fail-on", "never", "--format", "html"])
             #expect(r.status == 2, "\(name): stderr: \(r.stderr)")
             #expect(r.stderr.contains("no dma:* events in \(file.path): were they enabled?"), "\(name): \(r.stderr)")
             // The reports are still written, and summary.json says why they are empty.
@@ -50,14 +50,17 @@ import Testing
             let problems = summary["problems"] as? [String] ?? []
             #expect(problems.count == 1 && problems[0].hasPrefix("no dma:* events"), "\(name): \(problems)")
             #expect((summary["input"] as? [String: Any])?["dma_events"] as? Int == 0)
+            let html = try String(contentsOf: out.appendingPathComponent("report.html"), encoding: .utf8)
+            #expect(html.contains("<strong>Not analysed.</strong>") && html.contains("no dma:* events"), "\(name)")
         }
     }
 
     @Test func aTraceWithDMAEventsIsAnalysed() throws {
         let out = try CLIRunner.temporaryDirectory()
-        let r = try CLIRunner.run(["analyze", Self.correct, "--topology", Self.correctTopology, "--out", out.path])
+        let r = try CLIRunner.run(["analyze", Self.correct, "--topology", Self.correctTopology, "--out", out.path, "--format", "html"])
         #expect(r.status == 0, "stderr: \(r.stderr)")
         #expect(r.stderr.isEmpty, "a fully described, clean trace says nothing: \(r.stderr)")
+        #expect(!(try String(contentsOf: out.appendingPathComponent("report.html"), encoding: .utf8)).contains("Not analysed."))
         let summary = try CLIRunner.summary(in: out)
         #expect(summary["status"] as? String == "analysed")
         #expect((summary["problems"] as? [String])?.isEmpty == true)
