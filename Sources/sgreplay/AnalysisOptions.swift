@@ -69,7 +69,7 @@ struct AnalysisOptions: ParsableArguments {
     var format: String = "html,csv,json"
 
     @Option(name: .customLong("fail-on"),
-            help: "Exit 1 on findings at or above a severity (error, warning or never) and, with 'malformed', on any malformed input line; a comma list such as error,malformed.",
+            help: "Exit 1 on findings at or above a severity (error, warning or never) and, with 'malformed', on any malformed input line; a comma list such as error,malformed (default: error).",
             transform: FailOn.parse)
     var failOn: FailOn = .default
 

@@ -57,7 +57,8 @@ struct RunReview {
         let coverage = result.coverage
         let files = result.input.files
         if coverage.dmaEvents == 0 {
-            let what = files.count == 1 ? files[0] : "the inputs (\(files.joined(separator: ", ")))"
+            let names = files.map { $0 == "-" ? "standard input" : $0 }
+            let what = names.count == 1 ? names[0] : "the inputs (\(names.joined(separator: ", ")))"
             problems.append("no dma:* events in \(what): were they enabled? (echo 1 > /sys/kernel/tracing/events/dma/enable; "
                 + "\(result.input.lines) lines read, \(result.input.eventsUsed) iommu/swiotlb events, \(result.input.malformed) malformed)")
         } else {

@@ -55,6 +55,13 @@ import Testing
         }
     }
 
+    @Test func standardInputWithoutDMAEventsIsNamed() throws {
+        let out = try CLIRunner.temporaryDirectory()
+        let r = try CLIRunner.run(["analyze", "-", "--out", out.path], input: Data("# tracer: nop\n".utf8))
+        #expect(r.status == 2)
+        #expect(r.stderr.contains("no dma:* events in standard input: were they enabled?"), "\(r.stderr)")
+    }
+
     @Test func aTraceWithDMAEventsIsAnalysed() throws {
         let out = try CLIRunner.temporaryDirectory()
         let r = try CLIRunner.run(["analyze", Self.correct, "--topology", Self.correctTopology, "--out", out.path, "--format", "html"])
