@@ -196,4 +196,6 @@ else
     trap - EXIT INT TERM
 fi
 echo "capture.sh: wrote $out/trace.txt.xz" >&2
-echo "analyse with: sgreplay analyze $out/trace.txt.xz --topology $out/topology.json" >&2
+# topology.json lists every PCI device of the machine, most of which do no DMA in a short capture:
+# --allow-unused-topology accepts those (without it sgreplay exits 2 and names them, in case one is a typo).
+echo "analyse with: sgreplay analyze $out/trace.txt.xz --topology $out/topology.json --allow-unused-topology" >&2

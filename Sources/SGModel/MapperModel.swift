@@ -32,6 +32,10 @@ public struct KernelRelease: Sendable, Hashable, Comparable, CustomStringConvert
     /// Current upstream, the default era.
     public static let current = KernelRelease(6, 18, 0)
 
+    /// The releases whose mapper behaviour the model knows: from v4.16 (dma-direct, the
+    /// oldest path modelled) up to the 7.1 line (the latest fix ``KernelBehaviour`` names).
+    public static let modelled = KernelRelease(4, 16, 0)..<KernelRelease(7, 2, 0)
+
     public static func < (a: KernelRelease, b: KernelRelease) -> Bool {
         (a.major, a.minor, a.patch) < (b.major, b.minor, b.patch)
     }

@@ -88,6 +88,12 @@ public struct AnalysisResult: Sendable {
     public var kindExplanations: [FindingKind: String] = [:]
     /// How many maps went through the reference model, and how many it reproduced.
     public var modelReplay = ModelReplayCounts()
+    /// What the run could and could not look at (DMA events, devices against the topology, limit checks).
+    public var coverage = AnalysisCoverage()
+    /// Why the run is not to be trusted (no `dma:*` events, topology devices absent from the trace…),
+    /// set by the caller's policy; empty for a run that analysed something. `summary.json` reports
+    /// `status: not-analysed` when it is not empty.
+    public var problems: [String] = []
 
     public init(traces: [String], input: InputAccounting, kernel: KernelRelease, model: String, modelReason: String, candidate: String? = nil, devices: [DeviceRecord], mappings: [MappingRecord], findings: [Finding], suppressedByLostEvents: Int = 0, downgradedByLostEvents: Int = 0, timings: [String: Double] = [:]) {
         self.traces = traces

@@ -32,12 +32,31 @@ public struct Analyzer: Sendable {
         }
         var replay = AnalyzerReplay(files: options.traces, options: options, release: choice.release, reference: reference, candidate: candidate)
         let start = Date()
-        let accounting = try TraceReader(inputs: options.traces).read { replay.consume($0) }
+        var dmaEvents = [Int](repeating: 0, count: options.traces.count)
+        var traceDevices: Set<String> = []
+        var lastDevice = ""
+        let accounting = try TraceReader(inputs: options.traces).read { record in
+            if case .event(let event) = record.kind {
+                if AnalysisCoverage.isDMAEvent(event.payload), record.fileIndex < dmaEvents.count { dmaEvents[record.fileIndex] += 1 }
+                if let device = event.payload.device, device != lastDevice {
+                    traceDevices.insert(device)
+                    lastDevice = device
+                }
+            }
+            replay.consume(record)
+        }
         let replayed = Date()
-        let (findings, mappings, devices) = replay.finish()
+        let (findings, mappings, finishedDevices) = replay.finish()
+        var devices = finishedDevices
+        let coverage = AnalysisCoverage(dmaEventsPerFile: dmaEvents, traceDevices: traceDevices, topology: options.topology)
+        for checks in coverage.limitChecks {
+            guard let note = checks.note, let i = devices.firstIndex(where: { $0.properties.name == checks.device }) else { continue }
+            devices[i].notes.append(note)
+        }
         let modelName = "\(reference?.id ?? "reference") \(choice.release)"
         var result = AnalysisResult(traces: options.traces, input: accounting, kernel: choice.release, model: modelName, modelReason: choice.reason, candidate: candidate?.id, devices: devices, mappings: mappings, findings: findings, suppressedByLostEvents: replay.suppressed, downgradedByLostEvents: replay.downgraded, timings: ["replay": replayed.timeIntervalSince(start), "finish": Date().timeIntervalSince(replayed)])
         result.modelReplay = replay.modelReplay
+        result.coverage = coverage
         return result
     }
 }

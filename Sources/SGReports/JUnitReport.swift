@@ -2,7 +2,7 @@ import Foundation
 import SGReplay
 
 /// Builds `junit.xml`: one test suite per trace, one test case per finding kind
-/// (every kind, passing ones too). A case fails when it has findings at or above
+/// (every kind, passing ones too; classname ``classname(_:)``). A case fails when it has findings at or above
 /// ``ReportOptions/failOn``; the failure text lists them (first
 /// ``ReportOptions/junitFindingsPerCase``), lower-severity findings go to `system-out`.
 struct JUnitReport {
@@ -35,7 +35,7 @@ struct JUnitReport {
                     body += "\n      <system-out>" + XMLText.escape(listing(other)) + "</system-out>"
                 }
                 let name = XMLText.escape(kind.rawValue)
-                let classname = XMLText.escape("sgreplay.\(trace)")
+                let classname = XMLText.escape(Self.classname(trace))
                 let open = "    <testcase classname=\"\(classname)\" name=\"\(name)\""
                 cases.append(body.isEmpty ? open + "/>" : open + ">" + body + "\n    </testcase>")
             }
@@ -48,6 +48,13 @@ struct JUnitReport {
         return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
             + "<testsuites name=\"sgreplay\" tests=\"\(tests)\" failures=\"\(totalFailures)\" errors=\"0\">\n"
             + suites.joined(separator: "\n") + (suites.isEmpty ? "" : "\n") + "</testsuites>\n"
+    }
+
+    /// `sgreplay.<trace>` with the path's `.`, `/` and `\\` as `_` (`traces/a.txt` → `sgreplay.traces_a_txt`):
+    /// CI viewers split classnames at dots into packages, and a file name is not a package path.
+    static func classname(_ trace: String) -> String {
+        let flat = String(trace.map { $0 == "." || $0 == "/" || $0 == "\\" ? "_" : $0 })
+        return "sgreplay." + flat
     }
 
     private func listing(_ findings: [Finding]) -> String {

@@ -55,10 +55,18 @@ public struct ReportWriter: Sendable {
     }
 
     /// Writes the files into `directory` (created if needed) and returns their URLs, sorted by name.
+    ///
+    /// Every report file a run can write that this run does not (`report.html`, `findings.sarif`,
+    /// `junit.xml` of formats not asked for) is removed first: a directory reused with `--out`
+    /// holds only this run's reports, never a stale `findings.sarif` a CI step would pick up.
     @discardableResult
     public func write(to directory: URL, formats: Set<ReportFormat> = Set(ReportFormat.allCases)) throws -> [URL] {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let names = Self.fileNames(for: formats)
+        for stale in Self.fileNames(for: Set(ReportFormat.allCases)) where !names.contains(stale) {
+            let path = directory.appendingPathComponent(stale).path
+            if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
+        }
         let catalog = FindingKindCatalog(overrides: result.kindExplanations)
         let url = { (name: String) in directory.appendingPathComponent(name) }
 

@@ -10,6 +10,8 @@ struct SARIFLog: Encodable {
     }
 
     struct Run: Encodable {
+        /// Bases of relative artifact URIs (`KERNEL_SRC` for call-site sources); nil when none is used.
+        var originalUriBaseIds: [String: ArtifactLocation]?
         var tool: Tool
         var results: [Result]
         var columnKind = "unicodeCodePoints"
@@ -78,7 +80,15 @@ struct SARIFLog: Encodable {
     }
 
     struct ArtifactLocation: Encodable {
-        var uri: String
+        var uri: String?
+        var uriBaseId: String?
+        var description: Message?
+
+        init(uri: String? = nil, uriBaseId: String? = nil, description: Message? = nil) {
+            self.uri = uri
+            self.uriBaseId = uriBaseId
+            self.description = description
+        }
     }
 
     struct Region: Encodable {

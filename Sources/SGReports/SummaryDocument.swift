@@ -19,6 +19,33 @@ struct SummaryDocument: Codable, Equatable {
     var timings: [String: Double]
     /// Files written into the report directory, sorted.
     var outputs: [String]
+    /// `analysed`, or `not-analysed` when ``problems`` is not empty (the run exits 2).
+    var status: String
+    /// Why nothing trustworthy was analysed (no `dma:*` events, topology devices absent from the trace).
+    var problems: [String]
+    /// The trace's devices against the topology file's.
+    var topology: TopologyCoverage
+
+    /// `summary.json` → `topology`: which topology file, and the devices on one side only.
+    struct TopologyCoverage: Codable, Equatable {
+        /// The topology file used (given, or found beside the trace by `audit`); null without one.
+        var file: String?
+        /// Devices the topology describes, sorted.
+        var devices: [String]
+        /// Topology devices no event of the trace names.
+        var unusedDevices: [String]
+        /// Trace devices without a topology entry.
+        var devicesWithoutTopology: [String]
+
+        /// Writes `file` as `null` when absent, so the key is always there.
+        func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(file, forKey: .file)
+            try c.encode(devices, forKey: .devices)
+            try c.encode(unusedDevices, forKey: .unusedDevices)
+            try c.encode(devicesWithoutTopology, forKey: .devicesWithoutTopology)
+        }
+    }
 
     /// CONTRACTS.md input accounting; `events_used + events_other + header_lines +
     /// stack_lines + malformed == lines`.
@@ -31,6 +58,8 @@ struct SummaryDocument: Codable, Equatable {
         var headerLines: Int
         var stackLines: Int
         var malformed: Int
+        /// `dma:*` events among `events_used` (0: the DMA tracepoints were not enabled).
+        var dmaEvents: Int
         var lostEvents: UInt64
         var lostMarkers: Int
         var damaged: Bool
@@ -72,6 +101,8 @@ struct SummaryDocument: Codable, Equatable {
         var notes: [String]
         var mappings: Int
         var findings: Int
+        /// Which limit checks ran; null for a topology device absent from the trace.
+        var limitChecks: LimitChecks?
 
         /// Writes absent optionals as `null`, so every device has every key.
         func encode(to encoder: Encoder) throws {
@@ -90,7 +121,18 @@ struct SummaryDocument: Codable, Equatable {
             try c.encode(notes, forKey: .notes)
             try c.encode(mappings, forKey: .mappings)
             try c.encode(findings, forKey: .findings)
+            try c.encode(limitChecks, forKey: .limitChecks)
         }
+    }
+
+    /// `devices[].limit_checks`: `max-segment-size`, `segment-boundary`, `dma-mask` by how they ran.
+    struct LimitChecks: Codable, Equatable {
+        /// Against a limit from the topology.
+        var checked: [String]
+        /// Against a kernel default only (findings at most `possible`).
+        var possibleOnly: [String]
+        /// Not at all (no limit known; inferred ones are lower bounds).
+        var notChecked: [String]
     }
 
     struct Mappings: Codable, Equatable {
@@ -126,13 +168,14 @@ extension SummaryDocument {
             bySeverity[f.severity.rawValue, default: 0] += 1
             byConfidence[f.confidence.rawValue, default: 0] += 1
         }
+        let limitChecks = Dictionary(result.coverage.limitChecks.map { ($0.device, $0) }, uniquingKeysWith: { a, _ in a })
         let unmapped = result.mappings.reduce(0) { $0 + ($1.unmapLine == nil ? 0 : 1) }
         self.init(
             traces: result.traces,
             input: Input(
                 files: input.files.count, fileNames: input.files, lines: input.lines, eventsUsed: input.eventsUsed,
                 eventsOther: input.eventsOther, headerLines: input.headerLines, stackLines: input.stackLines,
-                malformed: input.malformed, lostEvents: input.lostEvents, lostMarkers: input.lostMarkers,
+                malformed: input.malformed, dmaEvents: result.coverage.dmaEvents, lostEvents: input.lostEvents, lostMarkers: input.lostMarkers,
                 damaged: input.damaged, damage: input.damage, reconciles: input.reconciles,
                 malformedLines: Array(input.malformedLines.prefix(1000))),
             kernel: result.kernel.description,
@@ -145,7 +188,11 @@ extension SummaryDocument {
                     dmaMaskBits: ValueFormat.maskBits(p.addressLimit), maxSegmentSize: p.maxSegmentSize,
                     segmentBoundaryMask: ValueFormat.hex(p.segmentBoundaryMask),
                     minAlignMask: ValueFormat.hex(p.minAlignMask), source: d.source.rawValue, notes: d.notes,
-                    mappings: mappingsPerDevice[p.name] ?? 0, findings: findingsPerDevice[p.name] ?? 0)
+                    mappings: mappingsPerDevice[p.name] ?? 0, findings: findingsPerDevice[p.name] ?? 0,
+                    limitChecks: limitChecks[p.name].map { c in
+                        LimitChecks(checked: c.checked.map(\.rawValue), possibleOnly: c.possibleOnly.map(\.rawValue),
+                                    notChecked: c.notChecked.map(\.rawValue))
+                    })
             },
             mappings: Mappings(total: result.mappings.count, unmapped: unmapped,
                                liveAtEnd: result.mappings.count - unmapped,
@@ -155,7 +202,13 @@ extension SummaryDocument {
                                suppressedByLostEvents: result.suppressedByLostEvents,
                                downgradedByLostEvents: result.downgradedByLostEvents),
             timings: result.timings,
-            outputs: outputs.sorted())
+            outputs: outputs.sorted(),
+            status: result.problems.isEmpty ? "analysed" : "not-analysed",
+            problems: result.problems,
+            topology: TopologyCoverage(
+                file: result.coverage.topologyFile, devices: result.coverage.topologyDevices,
+                unusedDevices: result.coverage.unusedTopologyDevices,
+                devicesWithoutTopology: result.coverage.devicesWithoutTopology))
     }
 
     /// Pretty-printed, sorted keys, snake_case keys, trailing newline.

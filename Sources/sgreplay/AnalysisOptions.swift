@@ -1,8 +1,45 @@
 import ArgumentParser
+import Foundation
+import SGReplay
 
-/// The threshold for a failing exit status (`--fail-on`).
-enum FailOn: String, ExpressibleByArgument, CaseIterable {
-    case error, warning, never
+/// What makes a run exit 1 (`--fail-on`): a comma list of at most one severity
+/// threshold (`error`, `warning` or `never`; `error` when none is given) and
+/// `malformed` (any malformed input line), e.g. `--fail-on error,malformed`.
+struct FailOn: Equatable, CustomStringConvertible {
+    /// The lowest severity that fails the run; nil for `never`.
+    var severity: Severity?
+    /// Malformed input lines fail the run too.
+    var malformed: Bool
+
+    static let `default` = FailOn(severity: .error, malformed: false)
+
+    /// Parses `error`, `warning`, `never`, `malformed` and comma lists of them.
+    static func parse(_ text: String) throws -> FailOn {
+        var severity: Severity?? = nil
+        var malformed = false
+        let words = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        for word in words {
+            let threshold: Severity?
+            switch word {
+            case "error": threshold = .error
+            case "warning": threshold = .warning
+            case "never": threshold = nil
+            case "malformed":
+                malformed = true
+                continue
+            default:
+                throw ValidationError("'\(word)' is not error, warning, never or malformed (a comma list such as error,malformed)")
+            }
+            if severity != nil { throw ValidationError("give one severity threshold (error, warning or never), not '\(text)'") }
+            severity = .some(threshold)
+        }
+        return FailOn(severity: severity ?? .error, malformed: malformed)
+    }
+
+    var description: String {
+        let threshold = severity.map(\.rawValue) ?? "never"
+        return malformed ? "\(threshold),malformed" : threshold
+    }
 }
 
 /// Options shared by `analyze` and `audit` (CONTRACTS.md).
@@ -31,8 +68,14 @@ struct AnalysisOptions: ParsableArguments {
     @Option(help: "Comma-separated outputs: html,csv,json,sarif,junit (csv and json are always written).")
     var format: String = "html,csv,json"
 
-    @Option(name: .customLong("fail-on"), help: "Exit 1 when a finding at or above this severity exists: error, warning or never.")
-    var failOn: FailOn = .error
+    @Option(name: .customLong("fail-on"),
+            help: "Exit 1 on findings at or above a severity (error, warning or never) and, with 'malformed', on any malformed input line; a comma list such as error,malformed (default: error).",
+            transform: FailOn.parse)
+    var failOn: FailOn = .default
+
+    @Flag(name: .customLong("allow-unused-topology"),
+          help: "Accept topology devices that the trace never names (otherwise exit 2: a misspelt name or the wrong topology leaves their limits unchecked).")
+    var allowUnusedTopology = false
 
     @Option(name: .customLong("kernel"), help: "Kernel release whose mapper behaviour to model (default: topology kernel.release, else current upstream).")
     var kernel: String?

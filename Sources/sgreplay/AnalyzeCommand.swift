@@ -11,7 +11,9 @@ struct AnalyzeCommand: ParsableCommand {
         discussion: """
             TRACE is ftrace text (trace, trace_pipe), trace-cmd report or perf script text, plain, xz or gzip \
             (detected from magic bytes), or '-' for standard input. Several traces are analysed as one run. \
-            Exit status: 0 clean, 1 findings at or above --fail-on, 2 usage error or unreadable input, \
+            Exit status: 0 clean, 1 findings at or above --fail-on (or malformed lines with --fail-on ...,malformed), \
+            2 usage error, unreadable input or nothing analysed (no dma:* events; topology devices absent from \
+            the trace without --allow-unused-topology; the reports are still written and summary.json says why), \
             3 input damaged part-way (what was read is still analysed and reported).
             """
     )
@@ -25,12 +27,13 @@ struct AnalyzeCommand: ParsableCommand {
         if traces.filter({ $0 == "-" }).count > 1 { throw ValidationError("standard input ('-') can be given once") }
         _ = try options.reportFormats()
         try options.validateModelChoice()
+        try options.validateSymbolChoice()
     }
 
     func run() throws {
         try checkReadable(traces)
         let run = AnalysisRun(
-            traces: traces, options: options, topology: try options.loadTopology(),
+            traces: traces, options: options, topology: try options.loadTopology(), topologyFile: options.topology,
             symbolizer: try options.loadSymbolizer(), formats: try options.reportFormats(),
             outputDirectory: options.out ?? defaultOutputDirectory(for: traces[0]))
         let progress = ProgressBar(inputs: traces, label: "analysing")
@@ -50,6 +53,7 @@ struct AnalyzeCommand: ParsableCommand {
         progress.stop()
         let result = outcome.result
         for message in result.input.damage { FileHandleStandardError.write("sgreplay: \(message)\n") }
+        for notice in outcome.notices { FileHandleStandardError.write("sgreplay: \(notice)\n") }
         print("\(result.input.lines) lines, \(result.input.eventsUsed) DMA/IOMMU events, \(result.input.lostEvents) lost; \(findingsLine(result)); reports in \(outcome.directory)/")
         let status = exitStatus(for: [result], failOn: options.failOn)
         if status != ExitStatus.clean { throw ExitCode(status) }

@@ -15,7 +15,10 @@ struct AuditCommand: ParsableCommand {
         discussion: """
             Directories are searched recursively for trace files (hidden files and files named *.json, \
             *.csv, *.html, *.md are skipped). Each trace is reported in <out>/<trace-basename>/ \
-            (default out: reports/), and <out>/audit.csv lists one row per trace. \
+            (default out: reports/), and <out>/audit.csv lists one row per trace. Without --topology each \
+            trace gets the topology file beside it: <stem>.topology.json (x.trace and x.txt.xz: x.topology.json), \
+            else topology.json in its directory (scripts/capture.sh's layout). A trace with no dma:* events, \
+            or (without --allow-unused-topology) with topology devices it never names, is not-analysed. \
             --baseline takes a findings.csv (of an earlier analyze or audit): findings with the same \
             kind, device and call-site symbol are known and do not fail the audit.
             """
@@ -37,6 +40,7 @@ struct AuditCommand: ParsableCommand {
         if inputs.contains("-") { throw ValidationError("audit reads files and directories, not standard input") }
         _ = try options.reportFormats()
         try options.validateModelChoice()
+        try options.validateSymbolChoice()
     }
 
     func run() throws {
@@ -52,20 +56,37 @@ struct AuditCommand: ParsableCommand {
             FileHandleStandardError.write("sgreplay audit: baseline \(error)\n")
             throw ExitCode(ExitStatus.usage)
         }
-        let topology = try options.loadTopology()
+        // One topology for every trace, or each trace's own beside it.
+        var chosen: [(file: String?, topology: Topology)] = []
+        if let given = options.topology {
+            let topology = try options.loadTopology()
+            chosen = Array(repeating: (given, topology), count: traces.count)
+        } else {
+            var loaded: [String: Topology] = [:]
+            for trace in traces {
+                guard let file = sidecarTopology(for: trace) else {
+                    chosen.append((nil, Topology()))
+                    continue
+                }
+                if loaded[file] == nil { loaded[file] = try AnalysisOptions.loadTopology(path: file) }
+                chosen.append((file, loaded[file]!))
+            }
+        }
+        let topologies = chosen
         let symbolizer = try options.loadSymbolizer()
         let formats = try options.reportFormats()
         let root = options.out ?? "reports"
         let directories = uniqueDirectories(for: traces, under: root)
 
-        let outcomes = Mutex<[Int: Result<AnalysisResult, Error>]>([:])
+        let outcomes = Mutex<[Int: Result<AnalysisRun.Outcome, Error>]>([:])
         let next = Atomic<Int>(0)
         let worker: @Sendable () -> Void = {
             while true {
                 let i = next.add(1, ordering: .relaxed).oldValue
                 guard i < traces.count else { return }
-                let run = AnalysisRun(traces: [traces[i]], options: options, topology: topology, symbolizer: symbolizer, formats: formats, outputDirectory: directories[i])
-                let outcome = Result { try run.perform().result }
+                let run = AnalysisRun(traces: [traces[i]], options: options, topology: topologies[i].topology, topologyFile: topologies[i].file,
+                                      symbolizer: symbolizer, formats: formats, outputDirectory: directories[i])
+                let outcome = Result { try run.perform() }
                 outcomes.withLock { $0[i] = outcome }
             }
         }
@@ -79,12 +100,16 @@ struct AuditCommand: ParsableCommand {
         let all = outcomes.withLock { $0 }
         for (i, trace) in traces.enumerated() {
             switch all[i]! {
-            case .success(let result):
-                results.append(result)
+            case .success(let outcome):
+                let result = outcome.result
+                for notice in outcome.notices { FileHandleStandardError.write("sgreplay audit: \(trace): \(notice)\n") }
+                let analysed = result.problems.isEmpty
+                if analysed { results.append(result) } else { unreadable = true }
                 let counts = Dictionary(grouping: result.findings, by: \.severity).mapValues(\.count)
                 let new = result.findings.filter { !known.contains($0) }.count
-                rows.append([trace, directories[i], "\(result.input.lines)", "\(result.input.eventsUsed)", "\(result.input.lostEvents)", "\(result.input.damaged)", "\(counts[.error] ?? 0)", "\(counts[.warning] ?? 0)", "\(counts[.info] ?? 0)", "\(new)", "analysed"])
-                print("\(trace): \(findingsLine(result)), \(new) not in baseline → \(directories[i])/")
+                rows.append([trace, directories[i], "\(result.input.lines)", "\(result.input.eventsUsed)", "\(result.input.lostEvents)", "\(result.input.damaged)", "\(counts[.error] ?? 0)", "\(counts[.warning] ?? 0)", "\(counts[.info] ?? 0)", "\(new)", analysed ? "analysed" : "not-analysed"])
+                let topology = topologies[i].file.map { ", topology \($0)" } ?? ", no topology"
+                print("\(trace): \(analysed ? "" : "NOT ANALYSED, ")\(findingsLine(result)), \(new) not in baseline\(topology) → \(directories[i])/")
             case .failure(let error):
                 unreadable = true
                 FileHandleStandardError.write("sgreplay audit: \(error)\n")

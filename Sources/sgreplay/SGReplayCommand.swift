@@ -6,11 +6,15 @@ struct SGReplayCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sgreplay",
         abstract: "Replay Linux DMA-mapping traces through a model of the kernel's mappers and flag mapping bugs.",
+        version: "sgreplay \(version)",
         subcommands: [
             AnalyzeCommand.self, AuditCommand.self, DevicesCommand.self,
             SymbolizeCommand.self, ModelsCommand.self, GenerateCommand.self, IngestCommand.self,
         ]
     )
+
+    /// The tool's version (`sgreplay --version`).
+    static let version = "0.1.0"
 
     /// Runs the command line with CONTRACTS.md's exit statuses: argument-parser's
     /// usage errors (64) become 2; `ExitCode`s thrown by subcommands pass through.

@@ -7,12 +7,12 @@ import Testing
         let dir = try CLIRunner.temporaryDirectory()
         let traces = dir.appendingPathComponent("traces")
         try FileManager.default.createDirectory(at: traces, withIntermediateDirectories: true)
-        for name in ["buggy-p2p.trace", "correct-6.18.trace"] {
+        // Each trace with its topology beside it (audit takes <stem>.topology.json when --topology is not given).
+        for name in ["buggy-p2p.trace", "correct-6.18.trace", "buggy-p2p.topology.json", "correct-6.18.topology.json"] {
             try FileManager.default.copyItem(at: CLIRunner.repoRoot.appendingPathComponent("traces/\(name)"), to: traces.appendingPathComponent(name))
         }
-        let topology = CLIRunner.repoRoot.appendingPathComponent("traces/buggy-p2p.topology.json").path
         let out = dir.appendingPathComponent("out")
-        let first = try CLIRunner.run(["audit", traces.path, "--topology", topology, "--out", out.path, "--jobs", "2"])
+        let first = try CLIRunner.run(["audit", traces.path, "--out", out.path, "--jobs", "2"])
         #expect(first.status == 1, "stderr: \(first.stderr)")
         let table = try String(contentsOf: out.appendingPathComponent("audit.csv"), encoding: .utf8)
         #expect(table.split(separator: "\r\n").count == 3, "header + one row per trace")
@@ -21,9 +21,19 @@ import Testing
         }
         // With the buggy trace's own findings as the baseline nothing is new.
         let baseline = out.appendingPathComponent("buggy-p2p/findings.csv").path
-        let second = try CLIRunner.run(["audit", traces.path, "--topology", topology, "--out", dir.appendingPathComponent("out2").path, "--baseline", baseline])
+        let second = try CLIRunner.run(["audit", traces.path, "--out", dir.appendingPathComponent("out2").path, "--baseline", baseline])
         #expect(second.status == 0, "stdout: \(second.stdout) stderr: \(second.stderr)")
         #expect(second.stdout.contains("0 not in baseline"))
+        // One topology for both traces: the correct trace never names buggy-p2p's 05:00.0 and 06:00.0.
+        let topology = traces.appendingPathComponent("buggy-p2p.topology.json").path
+        let shared = try CLIRunner.run(["audit", traces.path, "--topology", topology, "--out", dir.appendingPathComponent("out3").path])
+        #expect(shared.status == 1, "buggy-p2p's errors; stderr: \(shared.stderr)")
+        #expect(shared.stderr.contains("correct-6.18.trace: topology devices absent from the trace"), "\(shared.stderr)")
+        let rows = try String(contentsOf: dir.appendingPathComponent("out3/audit.csv"), encoding: .utf8).split(separator: "\r\n")
+        #expect(rows.contains { $0.contains("correct-6.18.trace") && $0.hasSuffix(",not-analysed") }, "\(rows)")
+        #expect(rows.contains { $0.contains("buggy-p2p.trace") && $0.hasSuffix(",analysed") }, "\(rows)")
+        let allowed = try CLIRunner.run(["audit", traces.path, "--topology", topology, "--out", dir.appendingPathComponent("out4").path, "--allow-unused-topology", "--fail-on", "never"])
+        #expect(allowed.status == 0, "stderr: \(allowed.stderr)")
     }
 
     @Test func auditRejectsABadBaseline() throws {

@@ -42,4 +42,14 @@ struct JUnitTests {
         #expect(xml.contains("<system-out>"))
         #expect(xml.components(separatedBy: "<testcase ").count - 1 == FindingKind.allCases.count)
     }
+
+    @Test("classnames: sgreplay. and the trace path without dots or slashes")
+    func classnames() throws {
+        let dir = try AnalysisFixture.temporaryDirectory("junit")
+        try ReportWriter(result: AnalysisFixture.sample).write(to: dir, formats: [.junit])
+        let xml = try String(contentsOf: dir.appendingPathComponent("junit.xml"), encoding: .utf8)
+        #expect(AnalysisFixture.trace == "traces/nvme-p2p-6.18.txt")
+        #expect(xml.contains("classname=\"sgreplay.traces_nvme-p2p-6_18_txt\""))
+        #expect(!xml.contains("classname=\"sgreplay.traces/"))
+    }
 }

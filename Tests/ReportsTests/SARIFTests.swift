@@ -70,13 +70,39 @@ struct SARIFTests {
         #expect(first["ruleId"] as? String == "double-offset")
         #expect(first["level"] as? String == "error")
         let location = try #require((first["locations"] as? [[String: Any]])?.first?["physicalLocation"] as? [String: Any])
-        #expect((location["artifactLocation"] as? [String: Any])?["uri"] as? String == AnalysisFixture.trace)
+        // Absolute file URIs for traces; call sites relative to the kernel tree, declared in originalUriBaseIds.
+        let absolute = "file://" + URL(fileURLWithPath: AnalysisFixture.trace).standardizedFileURL.path
+        #expect((location["artifactLocation"] as? [String: Any])?["uri"] as? String == absolute)
+        #expect(((run["originalUriBaseIds"] as? [String: Any])?["KERNEL_SRC"] as? [String: Any])?["description"] != nil)
+        #expect(((first["message"] as? [String: Any])?["text"] as? String)?.hasPrefix("dma_map_sg on ") == true)
         #expect((location["region"] as? [String: Any])?["startLine"] as? Int == 41)
         let related = try #require((first["relatedLocations"] as? [[String: Any]])?.first?["physicalLocation"] as? [String: Any])
         #expect((related["artifactLocation"] as? [String: Any])?["uri"] as? String == "drivers/nvme/host/pci.c")
+        #expect((related["artifactLocation"] as? [String: Any])?["uriBaseId"] as? String == "KERNEL_SRC")
         #expect((related["region"] as? [String: Any])?["startLine"] as? Int == 812)
         let info = try #require(results.first { $0["ruleId"] as? String == "map-error" })
         #expect(info["level"] as? String == "note")
         #expect(info["relatedLocations"] == nil)
+    }
+
+    @Test("fingerprints: kind, device, call site and output positions; unique, never the observed value")
+    func fingerprints() throws {
+        var result = AnalysisFixture.sample
+        let template = try #require(result.findings.first { !$0.symbol.isEmpty })
+        // Three findings of one kind, device and call site: two at output 1 (different lines), one at output 2.
+        var a = template, b = template, c = template
+        a.line = 100; b.line = 200; c.line = 300
+        a.observed = "0x1000"; b.observed = "0x2000"; c.observed = "0x3000"
+        a.evidence.offendingObserved = [1]; b.evidence.offendingObserved = [1]; c.evidence.offendingObserved = [2]
+        var d = template
+        d.symbol = ""; d.line = 400; d.evidence.offendingObserved = []
+        result.findings = [a, b, c, d]
+        let dir = try AnalysisFixture.temporaryDirectory("sarif")
+        try ReportWriter(result: result).write(to: dir, formats: [.sarif])
+        let log = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("findings.sarif"))) as? [String: Any])
+        let results = try #require((log["runs"] as? [[String: Any]])?.first?["results"] as? [[String: Any]])
+        let prints = results.map { ($0["partialFingerprints"] as? [String: String])?["sgreplayFinding/v2"] }
+        let base = "\(template.kind.rawValue)|\(template.device)|\(template.symbol)"
+        #expect(prints == ["\(base)|1", "\(base)|1|#2", "\(base)|2", "\(template.kind.rawValue)|\(template.device)|line 400|-"])
     }
 }

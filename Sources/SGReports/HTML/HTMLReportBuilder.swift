@@ -34,6 +34,8 @@ struct HTMLReportBuilder {
             lostNote: lostNote(),
             damaged: result.input.damaged,
             damage: result.input.damage,
+            notAnalysed: !result.problems.isEmpty,
+            problems: result.problems,
             malformed: result.input.malformedLines.prefix(20).map { .init(file: $0.file, line: $0.line, reason: $0.reason) },
             hasMalformed: !result.input.malformedLines.isEmpty,
             malformedMore: Self.nonZero(result.input.malformed - min(20, result.input.malformedLines.count)),

@@ -43,6 +43,9 @@ struct HTMLReportModel {
     var lostNote: String
     var damaged: Bool
     var damage: [String]
+    /// ``AnalysisResult/problems`` not empty: the page says nothing trustworthy was analysed.
+    var notAnalysed: Bool
+    var problems: [String]
     var malformed: [Malformed]
     var hasMalformed: Bool
     var malformedMore: Int?
