@@ -5,7 +5,7 @@ BIN          = .build/$(CONFIG)/sgreplay
 APT_PACKAGES = libelf-dev libdw-dev liblzma-dev zlib1g-dev pkg-config xz-utils gcc binutils python3
 SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build test demo bench check-html clean
+.PHONY: all deps build test demo bench check-html lab clean
 
 all: build
 
@@ -45,6 +45,17 @@ bench: build
 ##             Chromium; fail on a blank page, console errors or any network request.
 check-html:
 	./scripts/check-html.sh
+
+## lab: boot real kernels under QEMU (Debian's 6.12 from bookworm-backports, or your own with
+##      KERNEL=path/to/bzImage MODULES=path/to/lib/modules/<ver>) in six DMA configurations,
+##      store the traces in traces/real/<kernel>-<config>/, then analyse each with and without
+##      its topology (scripts/lab/table.sh). LAB_CONFIGS="direct iommu-lazy" picks configurations.
+##      Not part of `make test`; see scripts/lab/README.md.
+SGREPLAY ?= $(BIN)
+lab:
+	KERNEL="$(KERNEL)" MODULES="$(MODULES)" ./scripts/lab/lab.sh
+	@[ -x "$(SGREPLAY)" ] || $(MAKE) build
+	SGREPLAY="$(SGREPLAY)" ./scripts/lab/table.sh
 
 clean:
 	rm -rf .build reports/*/
