@@ -125,7 +125,7 @@ struct FileIngest {
                 accounting.eventsUsed += 1
                 let context = EventContext(comm: e.comm.map { decoder.strings.intern($0) } ?? "<...>", pid: e.pid, tgid: e.tgid,
                                            cpu: e.cpu, timestamp: e.timestamp, isCounterClock: e.isCounterClock,
-                                           instance: e.instance.map { decoder.strings.intern($0) })
+                                           instance: e.instance.map { decoder.strings.intern($0) }, execution: e.execution)
                 pending = TraceRecord(fileIndex: fileIndex, line: number, kind: .event(TraceEvent(context: context, payload: payload)))
                 hasPending = true
                 attachFrames = true

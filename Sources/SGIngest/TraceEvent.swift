@@ -30,6 +30,35 @@ public struct TraceRecord: Sendable, Equatable {
 }
 
 /// Where an event happened: task, CPU and time.
+/// The context an event ran in, from the third character of ftrace's
+/// irq-info flags (`d.h1.`: `h`/`H` hardirq, `s` softirq, `z`/`Z` NMI).
+///
+/// An interrupt runs on the CPU of the task it interrupted and prints that
+/// task's comm and pid: a completion's `dma_unmap_sg` in hardirq context can
+/// land between a process-context `dma_map_sg`'s `iommu:map` lines and the
+/// map event itself. Only task and context together tell them apart.
+public enum ExecutionContext: UInt8, Sendable, Hashable {
+    case task, softirq, hardirq, nmi
+
+    /// The context the irq-info flags `flags` (e.g. `d.h1.`) denote; `.task` for anything else.
+    static func of(flags: ByteSpan) -> ExecutionContext {
+        guard flags.count >= 4, flags.count <= 5 else { return .task }
+        for k in 0..<flags.count {
+            // irqs-off, need-resched, hard/softirq, preempt depth (hex), migrate-disable
+            switch flags[k] {
+            case 0x2E, 0x30...0x39, 0x61...0x66, 0x44, 0x58, 0x4E, 0x6E, 0x70, 0x42, 0x5A, 0x7A, 0x48, 0x68, 0x73: continue
+            default: return .task
+            }
+        }
+        switch flags[2] {
+        case 0x68, 0x48: return .hardirq // h H
+        case 0x73: return .softirq // s
+        case 0x7A, 0x5A: return .nmi // z Z
+        default: return .task
+        }
+    }
+}
+
 public struct EventContext: Sendable, Equatable {
     /// Task name (`comm`), `<...>` when unknown, `<idle>` for pid 0.
     public var comm: String
@@ -45,9 +74,12 @@ public struct EventContext: Sendable, Equatable {
     /// trace-cmd report's `<file or instance>: ` line prefix (several inputs or
     /// buffer instances in one report); nil when absent.
     public var instance: String?
+    /// What the CPU was running: the task, or an interrupt taken in its context
+    /// (the irq-info flags column); `.task` when the framing has no flags.
+    public var execution: ExecutionContext
 
     public init(comm: String, pid: Int32, tgid: Int32? = nil, cpu: Int32, timestamp: UInt64, isCounterClock: Bool = false,
-                instance: String? = nil) {
+                instance: String? = nil, execution: ExecutionContext = .task) {
         self.comm = comm
         self.pid = pid
         self.tgid = tgid
@@ -55,6 +87,7 @@ public struct EventContext: Sendable, Equatable {
         self.timestamp = timestamp
         self.isCounterClock = isCounterClock
         self.instance = instance
+        self.execution = execution
     }
 
     /// Timestamp in seconds when the clock is a nanosecond clock.

@@ -10,6 +10,8 @@ struct AnalyzerReplay {
     struct Task: Hashable {
         var cpu: Int32
         var pid: Int32
+        /// An interrupt prints the interrupted task's pid: its events are another stream.
+        var execution: ExecutionContext
     }
 
     /// The last dma-level unmap of a task (to attribute the `iommu:unmap` that follows it).
@@ -98,7 +100,7 @@ struct AnalyzerReplay {
     }
 
     private mutating func dispatch(_ event: TraceEvent, _ ref: EventReference) {
-        let task = Task(cpu: ref.cpu, pid: ref.pid)
+        let task = Task(cpu: ref.cpu, pid: ref.pid, execution: event.context.execution)
         switch event.payload {
         case .iommuMap(let e):
             pendingRuns[task, default: []].append(e)

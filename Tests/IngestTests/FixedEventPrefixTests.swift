@@ -16,7 +16,7 @@ import Testing
             case .event:
                 return "event comm=\(e.comm?.string ?? "nil") instance=\(e.instance?.string ?? "nil") pid=\(e.pid) "
                     + "tgid=\(e.tgid.map(String.init) ?? "nil") cpu=\(e.cpu) ts=\(e.timestamp) counter=\(e.isCounterClock) "
-                    + "system=\(e.system?.string ?? "nil") name=\(e.name.string) payload=\(e.payload.string)"
+                    + "system=\(e.system?.string ?? "nil") name=\(e.name.string) payload=\(e.payload.string) execution=\(e.execution)"
             case .kernelFrame(let f): return "kernelFrame \(f.string)"
             case .perfFrame(let f): return "perfFrame \(f.string)"
             case let other: return "\(other)"
@@ -32,6 +32,24 @@ import Testing
             let span = ByteSpan(buf.baseAddress!, buf.count - 1)
             var e = EventLine(name: span.slice(0, 0), payload: span.slice(0, 0))
             return LineClassifier.fixedPrefix(span, &e) != nil
+        }
+    }
+
+    /// The irq-info flags' hard/softirq column gives the execution context, on both paths.
+    @Test func irqFlagsGiveTheExecutionContext() {
+        let cases: [(String, String)] = [
+            ("        workload-252     [001] d.h..     3.949745: dma_unmap_sg: 0000:00:03.0 dir=FROM_DEVICE phys_addrs={0x1000} attrs=", "hardirq"),
+            ("          <idle>-0       [001] d.h1.     3.949561: unmap: IOMMU: iova=0x00000000fff60000 - 0x00000000fff7e000 size=122880 unmapped_size=122880", "hardirq"),
+            ("        workload-255     [000] d.H1.     4.119754: dma_unmap_page: 0000:00:03.0 dir=TO_DEVICE dma_addr=ffe80140 size=131072 attrs=", "hardirq"),
+            ("     ksoftirqd/0-14      [000] ..s1.     5.000000: dma_unmap_sg: 0000:00:03.0 dir=FROM_DEVICE phys_addrs={0x1000} attrs=", "softirq"),
+            ("        workload-252     [001] .....     3.949664: dma_map_sg: 0000:00:03.0 dir=FROM_DEVICE dma_addrs={0x1000} sizes={0x200} phys_addrs={0x1000} attrs=", "task"),
+            ("        workload-252     [001]     3.949664: dma_map_sg: 0000:00:03.0 dir=FROM_DEVICE dma_addrs={0x1000} sizes={0x200} phys_addrs={0x1000} attrs=", "task"),
+            ("        workload-252     [001] d.z1.     3.949664: dma_map_sg: 0000:00:03.0 dir=FROM_DEVICE dma_addrs={0x1000} sizes={0x200} phys_addrs={0x1000} attrs=", "nmi"),
+        ]
+        for (line, expected) in cases {
+            let fixed = Self.describe(line, fixedLayout: true), general = Self.describe(line, fixedLayout: false)
+            #expect(fixed.hasSuffix("execution=\(expected)"), "\(line): \(fixed)")
+            #expect(fixed == general)
         }
     }
 
@@ -54,7 +72,7 @@ import Testing
         #expect(!ftrace.isEmpty && ftrace.allSatisfy(Self.takesFixedPath))
         #expect(!report.isEmpty && report.allSatisfy(Self.takesFixedPath))
         #expect(Self.describe("    kworker/2:1H-231     [002] d.h1. 12345.000066: map: IOMMU: x", fixedLayout: true)
-                == "event comm=kworker/2:1H instance=nil pid=231 tgid=nil cpu=2 ts=12345000066000 counter=false system=nil name=map payload=IOMMU: x")
+                == "event comm=kworker/2:1H instance=nil pid=231 tgid=nil cpu=2 ts=12345000066000 counter=false system=nil name=map payload=IOMMU: x execution=hardirq")
     }
 
     /// Near misses of the layout (each edit below moves a line off it or changes

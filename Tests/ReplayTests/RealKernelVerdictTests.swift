@@ -248,4 +248,28 @@ import Testing
         ]), topology: direct)
         #expect(d.findings.map { "\($0.kind.rawValue)/\($0.severity.rawValue)" } == ["zero-length/warning"])
     }
+
+    // MARK: - Interrupts print the interrupted task's pid
+
+    /// A completion's `dma_unmap_sg` in hardirq context on the task's CPU and pid, between a
+    /// process-context map's `iommu:map` runs and the map event (real 6.12, iommu-strict
+    /// line 4982): the runs before it still belong to the map, which stays exact.
+    @Test func aHardirqUnmapDoesNotCutAMapsIOMMURuns() throws {
+        let trace = ExampleLine.trace([
+            ExampleLine.iommuMap(3.0, pid: 252, iova: 0xffe8_0000, paddr: 0x1_1d42_9000, size: 0x4000),
+            ExampleLine.at(3.0, pid: 252, "dma_map_sg: \(Self.nvme) dir=FROM_DEVICE dma_addrs={0xffe80e00} sizes={0x3200} phys_addrs={0x11d429e00} attrs="),
+            ExampleLine.iommuMap(3.1, pid: 252, iova: 0xffe4_0000, paddr: 0x1_1d45_7000, size: 0x1000),
+            ExampleLine.at(3.1, pid: 252, flags: "d.h..", "dma_unmap_sg: \(Self.nvme) dir=FROM_DEVICE phys_addrs={0x11d429e00} attrs="),
+            ExampleLine.iommuUnmap(3.1, pid: 252, flags: "d.h..", iova: 0xffe8_0000, size: 0x4000),
+            ExampleLine.iommuMap(3.1, pid: 252, iova: 0xffe4_1000, paddr: 0x1_1d45_d000, size: 0x3000),
+            ExampleLine.at(3.1, pid: 252, "dma_map_sg: \(Self.nvme) dir=FROM_DEVICE dma_addrs={0xffe40e00} sizes={0x3200} phys_addrs={0x11d457e00,0x11d45d000} attrs="),
+            Self.unmapSG(3.2, Self.nvme, "FROM_DEVICE", phys: [0x1_1d45_7e00, 0x1_1d45_d000], pid: 252),
+            ExampleLine.iommuUnmap(3.2, pid: 252, iova: 0xffe4_0000, size: 0x4000),
+        ])
+        let result = try analyze(trace: trace, topology: Self.iommuTopology)
+        #expect(result.modelReplay.maps == 2)
+        #expect(result.modelReplay.exact == 2, "\(result.modelReplay)")
+        #expect(result.modelReplay.reproduced == 2)
+        #expect(result.findings.isEmpty, "\(result.findings.map(\.detail))")
+    }
 }

@@ -43,8 +43,10 @@ extension LineClassifier {
         var t = line.skipSpaces(from: close + 1)
         guard t < line.count else { return nil }
         var end = line.tokenEnd(from: t)
+        var execution = ExecutionContext.task
         if line[end - 1] != 0x3A {
             // irq flags: not a timestamp themselves, and no lone `:` after them.
+            execution = .of(flags: line.slice(t, end))
             t = line.skipSpaces(from: end)
             guard t < line.count, line[t] &- 0x30 <= 9 else { return nil }
             end = line.tokenEnd(from: t)
@@ -74,7 +76,7 @@ extension LineClassifier {
         }
         event = EventLine(comm: line.slice(s, k - 1), instance: nil, pid: pid, tgid: nil, cpu: cpu,
                           timestamp: secs &* 1_000_000_000 &+ (digits == 6 ? frac &* 1000 : frac),
-                          isCounterClock: false, system: nil,
+                          isCounterClock: false, execution: execution, system: nil,
                           name: line.slice(0, 0), payload: line.slice(0, 0))
         return namedEvent(line, from: line.skipSpaces(from: end), &event)
     }

@@ -34,6 +34,8 @@ struct EventLine {
     var cpu: Int32 = -1
     var timestamp: UInt64 = 0
     var isCounterClock = false
+    /// From the irq-info flags, when the line has them.
+    var execution: ExecutionContext = .task
     /// perf's event system (`dma` of `dma:dma_map_sg`); nil in ftrace and trace-cmd text.
     var system: ByteSpan?
     /// Event name without its system (`dma_map_sg`, also from perf's `dma:dma_map_sg`).

@@ -185,7 +185,9 @@ enum LineClassifier {
         while i < line.count, line[i] &- 0x30 <= 9 { i += 1 }
         guard let cpu = line.slice(cpuStart, i).decimal(), cpu <= UInt64(Int32.max) else { return nil }
         event.cpu = Int32(cpu)
-        i = line.tokenEnd(from: i) // irq flags glued to the CPU number
+        let flagsEnd = line.tokenEnd(from: i) // irq flags glued to the CPU number
+        event.execution = .of(flags: line.slice(i, flagsEnd))
+        i = flagsEnd
         let result = afterContext(line, from: i, &event)
         if case .malformed = result { return nil }
         return result
@@ -199,6 +201,9 @@ enum LineClassifier {
             let e = line.tokenEnd(from: i)
             let token = line.slice(i, e)
             var next = line.skipSpaces(from: e)
+            if !stamped, i == line.skipSpaces(from: from), token.count >= 4, token[token.count - 1] != 0x3A {
+                event.execution = .of(flags: token)  // irq-info flags before the timestamp
+            }
             if token.count > 1, token[token.count - 1] == 0x3A,
                let ts = timestamp(token.slice(0, token.count - 1)) {
                 event.timestamp = ts.value

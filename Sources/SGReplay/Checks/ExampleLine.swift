@@ -14,13 +14,13 @@ public enum ExampleLine {
     }
 
     /// `map: IOMMU: iova=… - … paddr=… size=…` (v5.17+ layout).
-    public static func iommuMap(_ time: Double, cpu: Int = 1, comm: String = "kworker/1:1H", pid: Int = 231, iova: UInt64, paddr: UInt64, size: UInt64) -> String {
-        at(time, cpu: cpu, comm: comm, pid: pid, "map: IOMMU: iova=\(hex16(iova)) - \(hex16(iova &+ size)) paddr=\(hex16(paddr)) size=\(size)")
+    public static func iommuMap(_ time: Double, cpu: Int = 1, comm: String = "kworker/1:1H", pid: Int = 231, flags: String = ".....", iova: UInt64, paddr: UInt64, size: UInt64) -> String {
+        at(time, cpu: cpu, comm: comm, pid: pid, flags: flags, "map: IOMMU: iova=\(hex16(iova)) - \(hex16(iova &+ size)) paddr=\(hex16(paddr)) size=\(size)")
     }
 
     /// `unmap: IOMMU: iova=… - … size=… unmapped_size=…`.
-    public static func iommuUnmap(_ time: Double, cpu: Int = 1, comm: String = "kworker/1:1H", pid: Int = 231, iova: UInt64, size: UInt64, unmapped: UInt64? = nil) -> String {
-        at(time, cpu: cpu, comm: comm, pid: pid, "unmap: IOMMU: iova=\(hex16(iova)) - \(hex16(iova &+ size)) size=\(size) unmapped_size=\(unmapped ?? size)")
+    public static func iommuUnmap(_ time: Double, cpu: Int = 1, comm: String = "kworker/1:1H", pid: Int = 231, flags: String = ".....", iova: UInt64, size: UInt64, unmapped: UInt64? = nil) -> String {
+        at(time, cpu: cpu, comm: comm, pid: pid, flags: flags, "unmap: IOMMU: iova=\(hex16(iova)) - \(hex16(iova &+ size)) size=\(size) unmapped_size=\(unmapped ?? size)")
     }
 
     /// The `trace` file header (default options, 2 CPUs).

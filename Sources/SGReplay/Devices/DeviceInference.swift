@@ -32,7 +32,7 @@ public struct DeviceInference: Sendable {
 
     /// Feeds one event (in trace order).
     public mutating func observe(_ event: TraceEvent) {
-        let task = CPUTask(cpu: event.context.cpu, pid: event.context.pid)
+        let task = CPUTask(cpu: event.context.cpu, pid: event.context.pid, execution: event.context.execution)
         switch event.payload {
         case .iommuMap(let run):
             pendingRuns[task, default: []].append(run)
@@ -242,6 +242,8 @@ public struct DeviceInference: Sendable {
 struct CPUTask: Hashable, Sendable {
     var cpu: Int32
     var pid: Int32
+    /// An interrupt prints the interrupted task's pid: its events are another stream.
+    var execution: ExecutionContext
 }
 
 /// What kind of device a name denotes, from its shape.
