@@ -27,7 +27,7 @@ struct AnalyzerReplay {
     let reference: (any SGMapperModel)?
     let candidate: (any SGMapperModel)?
     let symbolizer: (any AddressSymbolizer)?
-    let reconstructor: ListReconstructor
+    var reconstructor: ListReconstructor
     /// `--limits`: which limits judge devices whose topology entry does not say.
     let limitsDefault: LimitsPolicy
 
@@ -243,6 +243,8 @@ struct AnalyzerReplay {
         if single {
             reconstruction = Reconstruction(inputs: [ScatterEntry(phys: e.physAddresses[0], length: e.dmaLengths[0], pageSize: props.pageSize)], exact: true)
         } else {
+            // Bounce slots inside the pool (the topology's, else the one the trace showed) are trusted outputs.
+            reconstructor.swiotlbPool = inference.swiotlbPool
             reconstruction = reconstructor.reconstruct(e, device: props, iommuRuns: runs)
         }
         var observation = MapObservation(reference: ref, event: e, device: props, known: known, translated: translated, iommuRuns: runs, bouncedPhys: bounced, windows: topology.p2pWindows, pool: inference.swiotlbPool, release: release, reconstruction: reconstruction, isSingle: single)
