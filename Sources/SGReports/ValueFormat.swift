@@ -13,6 +13,14 @@ public enum ValueFormat {
     public static func seconds(_ value: Double) -> String {
         guard value.isFinite else { return "" }
         if value >= 1e12, value == value.rounded() { return String(format: "%.0f", value) }
+        // `%.6f` by integer arithmetic (String(format:) cost 4.5 % of a whole analyze), except
+        // near a rounding tie, where only printf's exact binary rounding gives the same digits.
+        let micros = value * 1_000_000
+        if value >= 0, micros < 9e15, abs(micros - micros.rounded(.down) - 0.5) > 1e-3 {
+            let us = UInt64(micros.rounded())
+            let frac = String(us % 1_000_000)
+            return String(us / 1_000_000) + "." + String(repeating: "0", count: 6 - frac.count) + frac
+        }
         return String(format: "%.6f", value)
     }
 

@@ -1,7 +1,7 @@
 import CSV
 import Foundation
 import SGReplay
-import SGReports
+@testable import SGReports
 import Testing
 
 /// Reads a CSV file back with CSV.swift's reader: header and rows.
@@ -78,5 +78,47 @@ struct CSVReportTests {
         #expect(text.hasSuffix("\r\n"))
         #expect(text.contains(",\"traces/a \"\"b\"\", c.txt\","))
         #expect(text.contains(",\"a,b\","))
+    }
+}
+
+/// The plain CSV writer against CSV.swift's reader, and the fast `%.6f`.
+@Suite("CSV writer")
+struct CSVWriterTests {
+    /// Fields from trace text with every character RFC 4180 cares about read back unchanged;
+    /// formula-like cells are defused with a leading `'`, numbers and lone signs are not.
+    @Test("quoting round-trips and formulas are defused")
+    func roundTripAndFormulas() throws {
+        var g: UInt64 = 0x1234_5678
+        func next(_ n: UInt64) -> UInt64 { g = g &* 6364136223846793005 &+ 1442695040888963407; return (g >> 33) % n }
+        let alphabet = Array("ab,\"\r\n x0é\t;'")
+        var rows: [[String]] = []
+        for _ in 0..<500 {
+            rows.append((0..<4).map { _ in String((0..<Int(next(12))).map { _ in alphabet[Int(next(UInt64(alphabet.count)))] }) })
+        }
+        let dir = try AnalysisFixture.temporaryDirectory("csvw")
+        let url = dir.appendingPathComponent("t.csv")
+        try CSVTableWriter(url: url, header: ["a", "b", "c", "d"], blockSize: 64).write(rows)
+        let (header, back) = try readCSV(url)
+        #expect(header == ["a", "b", "c", "d"])
+        #expect(back == rows)
+        let cells = ["=HYPERLINK(\"x\")", "+cmd", "-2+3", "@SUM(A1)", "-1", "+0x10", "-0.5", "-", "0xffff", "a=b"]
+        let url2 = dir.appendingPathComponent("f.csv")
+        try CSVTableWriter(url: url2, header: ["x"]).write(cells.map { [$0] })
+        let read = try readCSV(url2).rows.map { $0[0] }
+        #expect(read == ["'=HYPERLINK(\"x\")", "'+cmd", "'-2+3", "'@SUM(A1)", "-1", "+0x10", "-0.5", "-", "0xffff", "a=b"])
+    }
+
+    @Test("seconds as %.6f")
+    func secondsLikePrintf() {
+        var g: UInt64 = 99
+        for _ in 0..<20_000 {
+            g = g &* 6364136223846793005 &+ 1442695040888963407
+            let ns = (g >> 20) % 100_000_000_000_000
+            let v = Double(ns) / 1e9
+            #expect(ValueFormat.seconds(v) == String(format: "%.6f", v), "\(ns)")
+        }
+        for v in [0.0, 0.0000005, 1.0000005, 4.089019, 123456.999999, 1e11 + 0.25] {
+            #expect(ValueFormat.seconds(v) == String(format: "%.6f", v), "\(v)")
+        }
     }
 }
