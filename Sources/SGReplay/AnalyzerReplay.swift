@@ -140,8 +140,8 @@ struct AnalyzerReplay {
     // MARK: - Devices
 
     /// The device as known now, which parameters the topology gave, and its domain key.
-    func device(_ name: String) -> (DeviceProperties, KnownParameters, String, DeviceRecord) {
-        var record = inference.record(for: name)
+    func device(_ name: String, freshNotes: Bool = false) -> (DeviceProperties, KnownParameters, String, DeviceRecord) {
+        var record = freshNotes ? inference.freshRecord(for: name) : inference.record(for: name)
         let overrides = topology.devices[name]
         var props = record.properties
         if let page = topology.pageSize { props.pageSize = page }
@@ -508,7 +508,7 @@ struct AnalyzerReplay {
         var names = seenDevices.union(topology.devices.keys)
         for r in inference.allRecords { names.insert(r.properties.name) }
         let devices = names.sorted().map { name -> DeviceRecord in
-            var record = device(name).3
+            var record = device(name, freshNotes: true).3
             if forcedBounceDevices.contains(name), !record.notes.contains(where: { $0.contains("(forced)") }) {
                 record.notes.append("swiotlb: buffers the device can reach were bounced (swiotlb=force, a restricted pool or a confidential guest): replayed as forced bouncing")
             }

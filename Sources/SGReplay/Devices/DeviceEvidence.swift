@@ -65,6 +65,30 @@ struct DeviceEvidence: Sendable, Hashable {
         return nil
     }
 
+    /// Everything a device record decides from the evidence (not the counts its notes quote).
+    var decisions: Decisions {
+        Decisions(iommu: inferredIOMMU, swiotlbShaped: swiotlbShaped, swiotlbShape: swiotlbShape, mapperShown: mapperShown,
+                  rangeOffset: constantRangeOffset, runAlignment: runAlignment, maskBits: maskBitsLowerBound,
+                  largestSegment: largestSegment, bounced: bounces > 0, forcedBounce: forcedBounce, iommuGroup: iommuGroup,
+                  runs: mapsWithIOMMURuns > 0, merged: mapsMerged > 0)
+    }
+
+    struct Decisions: Hashable {
+        var iommu: IOMMUMode?
+        var swiotlbShaped: Bool
+        var swiotlbShape: String?
+        var mapperShown: Bool
+        var rangeOffset: UInt64?
+        var runAlignment: UInt64
+        var maskBits: Int?
+        var largestSegment: UInt64
+        var bounced: Bool
+        var forcedBounce: Bool
+        var iommuGroup: Int?
+        var runs: Bool
+        var merged: Bool
+    }
+
     /// The moved outputs are swiotlb bounce slots, not IOVAs: some mapping has a
     /// shape only swiotlb makes and none has one swiotlb cannot make.
     var swiotlbShaped: Bool {
