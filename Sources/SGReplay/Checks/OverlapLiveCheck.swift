@@ -43,6 +43,9 @@ public struct OverlapLiveCheck: FindingCheck {
         ])),
     ]
 
+    /// How many overlapped mappings a finding names (the rest are counted).
+    static let namedHits = 3
+
     /// Findings for the new mapping `o` against the live state; `downgraded` counts those lowered by holes.
     static func inspect(_ o: MapObservation, tracker: MappingTracker, hazards: HazardTracker, domain: String, bounceRanges: [ClosedOpenRange], directRanges: [ClosedOpenRange]) -> (findings: [Finding], downgraded: Int) {
         var hits: [(TrackedMapping, String)] = []
@@ -76,8 +79,12 @@ public struct OverlapLiveCheck: FindingCheck {
             }
         }
         guard !hits.isEmpty else { return ([], 0) }
-        let related = hits.flatMap { (m, _) in m.outputRanges.map { AddressRange(start: $0.start, length: $0.length, label: "live mapping from line \(m.map.line)") } }
-        var f = o.finding(.overlapLive, severity, confidence, detail: "\(what) overlaps live " + hits.map { "\($0.1) (\($0.0.label))" }.joined(separator: "; ") + (severity == .error ? ": the allocator handed out space that is still mapped" : ": dma-direct mappings of the same memory (warning)"), observed: what, offending: Array(0..<o.outputCount).filter { !o.isBus($0) }, related: related)
+        // A finding names the first few mappings it overlaps and counts the rest: on a leaky
+        // trace the live set is large, and a detail must not grow with it.
+        let shown = hits.prefix(Self.namedHits)
+        let related = shown.flatMap { (m, _) in m.outputRanges.prefix(Self.namedHits).map { AddressRange(start: $0.start, length: $0.length, label: "live mapping from line \(m.map.line)") } }
+        let more = hits.count > shown.count ? "; and \(hits.count - shown.count) more live mapping(s)" : ""
+        var f = o.finding(.overlapLive, severity, confidence, detail: "\(what) overlaps live " + shown.map { "\($0.1) (\($0.0.label))" }.joined(separator: "; ") + more + (severity == .error ? ": the allocator handed out space that is still mapped" : ": dma-direct mappings of the same memory (warning)"), observed: what, offending: Array(0..<o.outputCount).filter { !o.isBus($0) }, related: related)
         if hits.contains(where: { hazards.holeAfter($0.0.map.sequence) }) {
             f = f.downgraded(because: "events were lost after the older mapping was made, its unmap may be among them")
             return ([f], 1)
