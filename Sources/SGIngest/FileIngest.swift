@@ -42,6 +42,10 @@ struct FileIngest {
             try consume(line, &decoder, body)
         }
         try flush(body)
+        if framer.wasInterrupted {
+            accounting.interrupted = true
+            accounting.interruptedBy = InputInterruption.signal
+        }
         if let damage {
             accounting.damaged = true
             accounting.damage.append("\(path): \(damage); input ends there, the \(accounting.lines) lines before it were read")

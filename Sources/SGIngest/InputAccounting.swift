@@ -23,6 +23,10 @@ public struct InputAccounting: Sendable, Equatable, Codable {
     public var damaged: Bool = false
     /// Human-readable damage messages (`file: xz stream truncated after N bytes`).
     public var damage: [String] = []
+    /// A signal stopped the reading (``InputInterruption``): the input did not end, what was
+    /// read (whole lines) is accounted for; `interruptedBy` names the signal.
+    public var interrupted: Bool = false
+    public var interruptedBy: Int32?
     /// Other facts about the input worth stating (`file: ring buffer overwrote N events`).
     public var notes: [String] = []
     public var malformedLines: [MalformedLine] = []
@@ -42,6 +46,8 @@ public struct InputAccounting: Sendable, Equatable, Codable {
         lostMarkers += other.lostMarkers
         damaged = damaged || other.damaged
         damage += other.damage
+        interrupted = interrupted || other.interrupted
+        interruptedBy = interruptedBy ?? other.interruptedBy
         notes += other.notes
         malformedLines += other.malformedLines.prefix(max(0, 1000 - malformedLines.count))
     }

@@ -24,6 +24,12 @@ public struct TraceReader: Sendable {
         var total = InputAccounting()
         var decoder = PayloadDecoder()
         for (index, path) in inputs.enumerated() {
+            if InputInterruption.isRequested {
+                // Stopped by a signal before this file: it was not read.
+                total.interrupted = true
+                total.interruptedBy = InputInterruption.signal
+                break
+            }
             let opened = try OpenedInput.open(path)
             var file = FileIngest(path: path, fileIndex: index,
                                   malformedRoom: max(0, FileIngest.malformedListLimit - total.malformedLines.count))

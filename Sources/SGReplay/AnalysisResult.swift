@@ -88,6 +88,8 @@ public struct AnalysisResult: Sendable {
     public var kindExplanations: [FindingKind: String] = [:]
     /// How many maps went through the reference model, and how many it reproduced.
     public var modelReplay = ModelReplayCounts()
+    /// Mappings still live when a signal stopped the input: not leaks yet, so not reported as such.
+    public var liveAtInterruption = 0
     /// What the run could and could not look at (DMA events, devices against the topology, limit checks).
     public var coverage = AnalysisCoverage()
     /// Why the run is not to be trusted (no `dma:*` events, topology devices absent from the trace…),

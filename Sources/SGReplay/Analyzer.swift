@@ -46,7 +46,7 @@ public struct Analyzer: Sendable {
             replay.consume(record)
         }
         let replayed = Date()
-        let (findings, mappings, finishedDevices) = replay.finish()
+        let (findings, mappings, finishedDevices) = replay.finish(interrupted: accounting.interrupted)
         var devices = finishedDevices
         let coverage = AnalysisCoverage(dmaEventsPerFile: dmaEvents, traceDevices: traceDevices, topology: options.topology)
         for checks in coverage.limitChecks {
@@ -56,6 +56,7 @@ public struct Analyzer: Sendable {
         let modelName = "\(reference?.id ?? "reference") \(choice.release)"
         var result = AnalysisResult(traces: options.traces, input: accounting, kernel: choice.release, model: modelName, modelReason: choice.reason, candidate: candidate?.id, devices: devices, mappings: mappings, findings: findings, suppressedByLostEvents: replay.suppressed, downgradedByLostEvents: replay.downgraded, timings: ["replay": replayed.timeIntervalSince(start), "finish": Date().timeIntervalSince(replayed)])
         result.modelReplay = replay.modelReplay
+        result.liveAtInterruption = replay.liveAtInterruption
         result.coverage = coverage
         return result
     }

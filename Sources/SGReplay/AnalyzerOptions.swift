@@ -17,6 +17,9 @@ public struct AnalyzerOptions: Sendable {
     public var retiredCapacity: Int
     /// Which segment limits judge a device whose topology entry does not say (`--limits`).
     public var limits: LimitsPolicy
+    /// Called with each `error` finding as soon as the replay makes it, on the replay's
+    /// thread (a live session prints them while they happen); ids are given only at the end.
+    public var onError: (@Sendable (Finding) -> Void)?
 
     public init(traces: [String], topology: Topology = Topology(), candidate: String? = nil, symbolizer: (any AddressSymbolizer)? = nil, kernelRelease: KernelRelease? = nil, retiredCapacity: Int = 16384, limits: LimitsPolicy = .given) {
         self.traces = traces

@@ -55,6 +55,10 @@ struct AnalyzerReplay {
     var forcedBounceDevices: Set<String> = []
     var suppressed = 0
     var downgraded = 0
+    /// Mappings live when a signal stopped the input (not reported as leaks).
+    var liveAtInterruption = 0
+    /// Called with each `error` finding as soon as it is made (live mode).
+    let onError: (@Sendable (Finding) -> Void)?
     var sequence = 0
     var lastTime: Double = 0
 
@@ -66,6 +70,7 @@ struct AnalyzerReplay {
         self.candidate = candidate
         self.symbolizer = options.symbolizer
         self.limitsDefault = options.limits
+        self.onError = options.onError
         var recon = ListReconstructor(topology: options.topology)
         recon.release = release
         self.reconstructor = recon
@@ -87,7 +92,11 @@ struct AnalyzerReplay {
             let ref = reference(for: record, event)
             lastTime = ref.time
             if let d = event.payload.device { seenDevices.insert(d) }
+            let before = findings.count
             dispatch(event, ref)
+            if let onError, findings.count > before {
+                for f in findings[before...] where f.severity == .error { onError(f) }
+            }
         }
     }
 
@@ -492,10 +501,18 @@ struct AnalyzerReplay {
     // MARK: - End
 
     /// Leaks, pending anomalies, ids and the device list.
-    mutating func finish() -> (findings: [Finding], mappings: [MappingRecord], devices: [DeviceRecord]) {
+    /// `interrupted`: a signal stopped the input; mappings still live are not leaks yet and are
+    /// only counted (``liveAtInterruption``).
+    mutating func finish(interrupted: Bool = false) -> (findings: [Finding], mappings: [MappingRecord], devices: [DeviceRecord]) {
         let withdrawn = withdrawRefutedGuesses()
         for m in tracker.liveInMapOrder where m.kind != .coherent {
-            if let f = LeakCheck.inspect(m, endTime: lastTime, hazards: hazards) { findings.append(f) } else { suppressed += 1 }
+            if interrupted {
+                liveAtInterruption += 1
+            } else if let f = LeakCheck.inspect(m, endTime: lastTime, hazards: hazards) {
+                findings.append(f)
+            } else {
+                suppressed += 1
+            }
         }
         for (_, (u, uref)) in pendingIOMMUUnmap.sorted(by: { $0.value.1.sequence < $1.value.1.sequence }) {
             findings.append(DoubleUnmapCheck.inspect(u, device: "", at: uref))

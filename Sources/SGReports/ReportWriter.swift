@@ -70,19 +70,35 @@ public struct ReportWriter: Sendable {
         let catalog = FindingKindCatalog(overrides: result.kindExplanations)
         let url = { (name: String) in directory.appendingPathComponent(name) }
 
-        try CSVTableWriter(url: url("findings.csv"), header: FindingsCSV.header).write(FindingsCSV.rows(result))
-        try CSVTableWriter(url: url("mappings.csv"), header: MappingsCSV.header).write(MappingsCSV.rows(result))
-        try CSVTableWriter(url: url("devices.csv"), header: DevicesCSV.header).write(DevicesCSV.rows(result))
-        try SummaryDocument(result: result, outputs: names).encoded().write(to: url("summary.json"))
+        try Self.place(url("findings.csv")) { try CSVTableWriter(url: $0, header: FindingsCSV.header).write(FindingsCSV.rows(result)) }
+        try Self.place(url("mappings.csv")) { try CSVTableWriter(url: $0, header: MappingsCSV.header).write(MappingsCSV.rows(result)) }
+        try Self.place(url("devices.csv")) { try CSVTableWriter(url: $0, header: DevicesCSV.header).write(DevicesCSV.rows(result)) }
         if formats.contains(.sarif) {
-            try SARIFReport(result: result, catalog: catalog).encoded().write(to: url("findings.sarif"))
+            try Self.place(url("findings.sarif")) { try SARIFReport(result: result, catalog: catalog).encoded().write(to: $0) }
         }
         if formats.contains(.junit) {
-            try Data(JUnitReport(result: result, options: options, catalog: catalog).xml().utf8).write(to: url("junit.xml"))
+            try Self.place(url("junit.xml")) { try Data(JUnitReport(result: result, options: options, catalog: catalog).xml().utf8).write(to: $0) }
         }
         if formats.contains(.html) {
-            try Data(HTMLReport(result: result, options: options, catalog: catalog).render().utf8).write(to: url("report.html"))
+            try Self.place(url("report.html")) { try Data(HTMLReport(result: result, options: options, catalog: catalog).render().utf8).write(to: $0) }
         }
+        // Last: a summary.json beside the reports says they are complete.
+        try Self.place(url("summary.json")) { try SummaryDocument(result: result, outputs: names).encoded().write(to: $0) }
         return names.map(url)
+    }
+
+    /// Writes a file under a temporary name in its directory and renames it into place,
+    /// so that whatever stops the process, a report file is either whole or absent.
+    static func place(_ final: URL, _ produce: (URL) throws -> Void) throws {
+        let temporary = final.deletingLastPathComponent().appendingPathComponent(".\(final.lastPathComponent).partial-\(getpid())")
+        do {
+            try produce(temporary)
+            guard rename(temporary.path, final.path) == 0 else {
+                throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: final.path, NSLocalizedDescriptionKey: "cannot rename into place: \(String(cString: strerror(errno)))"])
+            }
+        } catch {
+            try? FileManager.default.removeItem(at: temporary)
+            throw error
+        }
     }
 }

@@ -64,6 +64,11 @@ struct SummaryDocument: Codable, Equatable {
         var lostMarkers: Int
         var damaged: Bool
         var damage: [String]
+        /// A signal stopped the reading (SIGINT, SIGTERM): the input did not end; what was read
+        /// is analysed, and mappings live at that moment are not reported as leaks.
+        var interrupted: Bool
+        var interruptedBy: String?
+        var liveNotReportedAsLeaks: Int
         var reconciles: Bool
         /// First 1000 malformed lines.
         var malformedLines: [MalformedLine]
@@ -176,7 +181,7 @@ extension SummaryDocument {
                 files: input.files.count, fileNames: input.files, lines: input.lines, eventsUsed: input.eventsUsed,
                 eventsOther: input.eventsOther, headerLines: input.headerLines, stackLines: input.stackLines,
                 malformed: input.malformed, dmaEvents: result.coverage.dmaEvents, lostEvents: input.lostEvents, lostMarkers: input.lostMarkers,
-                damaged: input.damaged, damage: input.damage, reconciles: input.reconciles,
+                damaged: input.damaged, damage: input.damage, interrupted: input.interrupted, interruptedBy: input.interruptedBy.map(SignalName.name), liveNotReportedAsLeaks: result.liveAtInterruption, reconciles: input.reconciles,
                 malformedLines: Array(input.malformedLines.prefix(1000))),
             kernel: result.kernel.description,
             model: Model(name: result.model, reason: result.modelReason, candidate: result.candidate, replay: result.modelReplay),
@@ -219,5 +224,18 @@ extension SummaryDocument {
         var data = try encoder.encode(self)
         data.append(0x0a)
         return data
+    }
+}
+
+/// Names of the signals that stop an analysis.
+public enum SignalName {
+    /// `SIGINT`, `SIGTERM`, else `signal N`.
+    public static func name(_ signal: Int32) -> String {
+        switch signal {
+        case 2: return "SIGINT"
+        case 15: return "SIGTERM"
+        case 1: return "SIGHUP"
+        default: return "signal \(signal)"
+        }
     }
 }

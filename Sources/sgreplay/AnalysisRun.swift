@@ -17,6 +17,8 @@ struct AnalysisRun {
     var symbolizer: (any AddressSymbolizer)?
     var formats: Set<ReportFormat>
     var outputDirectory: String
+    /// Print each error finding on standard error as it is made (standard input is a live session).
+    var live = false
 
     /// What came of a run, for the exit status and audit's summary.
     struct Outcome {
@@ -30,6 +32,12 @@ struct AnalysisRun {
     /// writes the reports: summary.json says `not-analysed` and why.
     func perform() throws -> Outcome {
         var analyzerOptions = AnalyzerOptions(traces: traces, topology: topology, candidate: options.candidate, symbolizer: symbolizer)
+        if live {
+            // A live session (standard input) shows each error while it happens.
+            analyzerOptions.onError = { f in
+                FileHandleStandardError.write("sgreplay: \(f.severity.rawValue) \(f.kind.rawValue) \(f.device) \(f.file):\(f.line): \(f.detail)\n")
+            }
+        }
         if let kernel = options.kernel { analyzerOptions.kernelRelease = KernelRelease(parsing: kernel) }
         analyzerOptions.limits = options.limits.policy
         let started = Date()
@@ -236,7 +244,7 @@ func sidecarTopology(for trace: String) -> String? {
 /// `--fail-on …,malformed`, an input line is malformed.
 func exitStatus(for results: [AnalysisResult], failOn: FailOn, isKnown: (Finding) -> Bool = { _ in false }) -> Int32 {
     if results.contains(where: { !$0.problems.isEmpty }) { return ExitStatus.usage }
-    if results.contains(where: { $0.input.damaged }) { return ExitStatus.damaged }
+    if results.contains(where: { $0.input.damaged || $0.input.interrupted }) { return ExitStatus.damaged }
     if failOn.malformed, results.contains(where: { $0.input.malformed > 0 }) { return ExitStatus.findings }
     guard let threshold = failOn.severity else { return ExitStatus.clean }
     let failing = results.contains { $0.findings.contains { $0.severity >= threshold && !isKnown($0) } }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import SGIngest
 import SGReplay
+import SGReports
 
 /// `sgreplay analyze TRACE...`: reconstruct, replay, check, report (CONTRACTS.md).
 struct AnalyzeCommand: ParsableCommand {
@@ -14,7 +15,9 @@ struct AnalyzeCommand: ParsableCommand {
             Exit status: 0 clean, 1 findings at or above --fail-on (or malformed lines with --fail-on ...,malformed), \
             2 usage error, unreadable input or nothing analysed (no dma:* events; topology devices absent from \
             the trace without --allow-unused-topology; the reports are still written and summary.json says why), \
-            3 input damaged part-way (what was read is still analysed and reported).
+            3 input damaged part-way, or stopped by SIGINT/SIGTERM (what was read is still analysed and \
+            reported; a second signal ends at once). With '-', each error finding is also printed on \
+            standard error as soon as it is made (a live trace_pipe session).
             """
     )
 
@@ -32,10 +35,12 @@ struct AnalyzeCommand: ParsableCommand {
 
     func run() throws {
         try checkReadable(traces)
-        let run = AnalysisRun(
+        SignalHandling.install()
+        var run = AnalysisRun(
             traces: traces, options: options, topology: try options.loadTopology(), topologyFile: options.topology,
             symbolizer: try options.loadSymbolizer(), formats: try options.reportFormats(),
             outputDirectory: options.out ?? defaultOutputDirectory(for: traces[0]))
+        run.live = traces.contains("-")
         let progress = ProgressBar(inputs: traces, label: "analysing")
         progress.start()
         let outcome: AnalysisRun.Outcome
@@ -53,6 +58,10 @@ struct AnalyzeCommand: ParsableCommand {
         progress.stop()
         let result = outcome.result
         for message in result.input.damage { FileHandleStandardError.write("sgreplay: \(message)\n") }
+        if result.input.interrupted {
+            let signal = result.input.interruptedBy.map(SignalName.name) ?? "a signal"
+            FileHandleStandardError.write("sgreplay: input cut short by \(signal): the \(result.input.lines) lines read are analysed and reported; \(result.liveAtInterruption) mapping(s) still live are not reported as leaks\n")
+        }
         for notice in outcome.notices { FileHandleStandardError.write("sgreplay: \(notice)\n") }
         print("\(result.input.lines) lines, \(result.input.eventsUsed) DMA/IOMMU events, \(result.input.lostEvents) lost; \(findingsLine(result)); reports in \(outcome.directory)/")
         let status = exitStatus(for: [result], failOn: options.failOn)

@@ -19,6 +19,8 @@ final class LineFramer {
     private var capacity: Int
     private var start = 0
     private var end = 0
+    /// True when the last `run` stopped because a signal asked for it (the partial last line dropped).
+    private(set) var wasInterrupted = false
 
     init() {
         capacity = 4 * LineFramer.readSize
@@ -68,6 +70,13 @@ final class LineFramer {
                 s = nl + 1
             }
             start = s
+            if case .interrupted? = ended {
+                // Stopped by a signal: whole lines only; a line cut by the stop is not a line.
+                wasInterrupted = true
+                start = 0
+                end = 0
+                return nil
+            }
             if let ended {
                 // Last line without a newline (or cut off by damage).
                 if skipping {
@@ -104,8 +113,10 @@ final class LineFramer {
             }
             let r = source.read(into: buffer + end, capacity: capacity - end)
             switch r {
-            case .bytes(let n): end += n
-            case .end, .damaged: ended = r
+            case .bytes(let n):
+                end += n
+                if InputInterruption.isRequested { ended = .interrupted }
+            case .end, .damaged, .interrupted: ended = r
             }
         }
     }

@@ -12,6 +12,8 @@ enum SourceRead {
     case end
     /// The stream ended part-way (truncated or corrupt); the message says how.
     case damaged(String)
+    /// Reading stopped because a signal asked for it (``InputInterruption``).
+    case interrupted
 }
 
 /// A stream of bytes read into caller-provided buffers (file, decompressor).
@@ -83,7 +85,10 @@ final class DescriptorSource: ByteSource {
             let n = Glibc.read(fd, buffer, capacity)
             if n > 0 { return .bytes(n) }
             if n == 0 { return .end }
-            if errno == EINTR { continue }
+            if errno == EINTR {
+                if InputInterruption.isRequested { return .interrupted }
+                continue
+            }
             return .damaged("read failed: \(String(cString: strerror(errno)))")
         }
     }

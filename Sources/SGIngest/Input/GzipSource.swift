@@ -45,6 +45,9 @@ final class GzipSource: ByteSource {
         case .damaged(let message):
             inputEnded = true
             pendingDamage = "gzip input \(message) after \(compressedIn) compressed bytes"
+        case .interrupted:
+            inputEnded = true
+            interrupted = true
         }
         return false
     }
@@ -58,7 +61,11 @@ final class GzipSource: ByteSource {
         return .damaged(damage)
     }
 
+    /// The compressed input stopped because a signal asked for it.
+    private var interrupted = false
+
     func read(into buffer: UnsafeMutablePointer<UInt8>, capacity: Int) -> SourceRead {
+        if interrupted { return .interrupted }
         if let damage = pendingDamage, !inputEnded || stream.avail_in == 0 {
             pendingDamage = nil
             finished = true
@@ -70,6 +77,7 @@ final class GzipSource: ByteSource {
         stream.avail_out = UInt32(chunk)
         while true {
             let haveInput = refill()
+            if interrupted { return .interrupted }
             let ret = inflate(&stream, Z_NO_FLUSH)
             let produced = chunk - Int(stream.avail_out)
             if ret == Z_STREAM_END {

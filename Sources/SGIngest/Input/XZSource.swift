@@ -48,6 +48,10 @@ final class XZSource: ByteSource {
                 case .damaged(let message):
                     inputEnded = true
                     pendingDamage = "xz input \(message) after \(stream.total_in) compressed bytes"
+                case .interrupted:
+                    // Stopped by a signal: no damage, no further output.
+                    finished = true
+                    return .interrupted
                 }
             }
             let ret = lzma_code(&stream, inputEnded ? LZMA_FINISH : LZMA_RUN)
