@@ -90,6 +90,13 @@ public struct AnalysisResult: Sendable {
     public var modelReplay = ModelReplayCounts()
     /// Mappings still live when a signal stopped the input: not leaks yet, so not reported as such.
     public var liveAtInterruption = 0
+    /// Counts over every mapping (``mappings`` may hold only a sample).
+    public var mappingTotals = MappingTotals()
+    /// True when the rows went to ``AnalyzerOptions/mappingRows`` and ``mappings`` is a sample
+    /// (the first rows of each device).
+    public var mappingsStreamed = false
+    /// Why the row sink stopped taking rows, if it did.
+    public var mappingSinkError: String?
     /// What the run could and could not look at (DMA events, devices against the topology, limit checks).
     public var coverage = AnalysisCoverage()
     /// Why the run is not to be trusted (no `dma:*` events, topology devices absent from the trace…),

@@ -57,6 +57,9 @@ public struct Analyzer: Sendable {
         var result = AnalysisResult(traces: options.traces, input: accounting, kernel: choice.release, model: modelName, modelReason: choice.reason, candidate: candidate?.id, devices: devices, mappings: mappings, findings: findings, suppressedByLostEvents: replay.suppressed, downgradedByLostEvents: replay.downgraded, timings: ["replay": replayed.timeIntervalSince(start), "finish": Date().timeIntervalSince(replayed)])
         result.modelReplay = replay.modelReplay
         result.liveAtInterruption = replay.liveAtInterruption
+        result.mappingTotals = replay.rows.totals
+        result.mappingsStreamed = options.mappingRows != nil
+        result.mappingSinkError = replay.rows.sinkError.map { "\($0)" }
         result.coverage = coverage
         return result
     }

@@ -20,6 +20,9 @@ public struct AnalyzerOptions: Sendable {
     /// Called with each `error` finding as soon as the replay makes it, on the replay's
     /// thread (a live session prints them while they happen); ids are given only at the end.
     public var onError: (@Sendable (Finding) -> Void)?
+    /// When set, the rows of mappings.csv go here as they settle and the result keeps only
+    /// a sample of them (``AnalysisResult/mappingsStreamed``): memory follows the live set.
+    public var mappingRows: (any MappingRowSink)?
 
     public init(traces: [String], topology: Topology = Topology(), candidate: String? = nil, symbolizer: (any AddressSymbolizer)? = nil, kernelRelease: KernelRelease? = nil, retiredCapacity: Int = 16384, limits: LimitsPolicy = .given) {
         self.traces = traces

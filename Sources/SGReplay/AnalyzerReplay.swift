@@ -46,7 +46,8 @@ struct AnalyzerReplay {
     var limitDrift = LimitDriftDetector()
     var seenDevices: Set<String> = []
     var findings: [Finding] = []
-    var mappings: [MappingRecord] = []
+    /// The rows of mappings.csv: all kept, or streamed to ``AnalyzerOptions/mappingRows``.
+    var rows: MappingRowStore
     /// Findings made under a guessed mapper (index into `findings`), to withdraw
     /// when later evidence shows another mapper made the device's outputs.
     var guessedFindings: [(index: Int, device: String, mapper: MapperClass)] = []
@@ -76,6 +77,7 @@ struct AnalyzerReplay {
         self.reconstructor = recon
         self.inference = DeviceInference(topology: options.topology)
         self.tracker = MappingTracker(retiredCapacity: options.retiredCapacity)
+        self.rows = MappingRowStore(sink: options.mappingRows)
     }
 
     // MARK: - Records
@@ -310,7 +312,7 @@ struct AnalyzerReplay {
         let e = o.event
         let outputs = o.outputs
         let record = MappingRecord(mapFile: o.reference.file, mapLine: o.reference.line, device: e.device, direction: e.direction.description, nents: e.fullNents, ents: e.fullEnts, firstDMA: e.dmaAddresses.first ?? 0, totalLength: e.dmaLengths.reduce(UInt64(0)) { $0 + UInt64($1) }, timeMap: o.reference.time, exact: o.reconstruction?.exact ?? false, inputs: o.reconstruction?.inputs ?? [], outputs: outputs)
-        mappings.append(record)
+        let recordIndex = rows.add(record)
         var bus: [ClosedOpenRange] = [], bounce: [ClosedOpenRange] = []
         for j in 0..<o.outputCount where e.dmaLengths[j] > 0 {
             switch o.roles[j] {
@@ -319,7 +321,7 @@ struct AnalyzerReplay {
             default: break
             }
         }
-        let mapping = TrackedMapping(id: tracker.allocateID(), kind: kind, device: e.device, domain: domain, direction: e.direction, phys: e.physAddresses, nents: e.fullNents, ents: e.fullEnts, outputs: outputs, size: kind == .scatterGather ? record.totalLength : size, translated: o.translated, iovaSpan: o.iovaSpan, busRanges: bus, bounceRanges: bounce, truncated: e.truncated, map: o.reference, recordIndex: mappings.count - 1)
+        let mapping = TrackedMapping(id: tracker.allocateID(), kind: kind, device: e.device, domain: domain, direction: e.direction, phys: e.physAddresses, nents: e.fullNents, ents: e.fullEnts, outputs: outputs, size: kind == .scatterGather ? record.totalLength : size, translated: o.translated, iovaSpan: o.iovaSpan, busRanges: bus, bounceRanges: bounce, truncated: e.truncated, map: o.reference, recordIndex: recordIndex)
         tracker.insert(mapping)
     }
 
@@ -363,7 +365,7 @@ struct AnalyzerReplay {
             }
             if let f = UnmapDirMismatchCheck.inspect(device: e.device, direction: e.direction, mapping: m, at: ref, ambiguous: ambiguous) { findings.append(f) }
             let twins = tracker.twins(of: id)
-            retire(id, ref)
+            retire(id, ref, settled: twins.isEmpty)
             if !twins.isEmpty {
                 tracker.noteAmbiguousUnmap(retired: id, twins: twins)
                 ambiguousUnmap[task] = id
@@ -407,12 +409,10 @@ struct AnalyzerReplay {
         }
     }
 
-    private mutating func retire(_ id: Int, _ ref: EventReference) {
+    /// `settled`: no identical live list could turn out to be the one this unmap freed.
+    private mutating func retire(_ id: Int, _ ref: EventReference, settled: Bool = true) {
         guard let m = tracker.retire(id, at: ref) else { return }
-        if m.recordIndex >= 0, m.recordIndex < mappings.count {
-            mappings[m.recordIndex].unmapLine = ref.line
-            mappings[m.recordIndex].timeUnmap = ref.time
-        }
+        rows.setUnmap(m.recordIndex, line: ref.line, time: ref.time, settled: settled)
         guard let leak = LeakCheck.inspectZeroLengthHead(m) else { return }
         // One finding per defect: the zero-length first output already reported at the map is the
         // cause; the unmap that leaves the IOVA range behind completes its story.
@@ -435,9 +435,8 @@ struct AnalyzerReplay {
     /// A later event shows an ambiguous unmap retired the wrong twin: swap them.
     private mutating func swapAmbiguousUnmap(retired id: Int, with twin: Int) -> Bool {
         guard let (nowLive, nowRetired) = tracker.swapAmbiguousUnmap(retired: id, with: twin) else { return false }
-        for (m, unmap) in [(nowLive, nil), (nowRetired, nowRetired.unmap)] where m.recordIndex >= 0 && m.recordIndex < mappings.count {
-            mappings[m.recordIndex].unmapLine = unmap?.line
-            mappings[m.recordIndex].timeUnmap = unmap?.time
+        for (m, unmap) in [(nowLive, nil), (nowRetired, nowRetired.unmap)] {
+            rows.setUnmap(m.recordIndex, line: unmap?.line, time: unmap?.time, settled: false)
         }
         return true
     }
@@ -538,7 +537,7 @@ struct AnalyzerReplay {
             }
             return record
         }
-        return (findings, mappings, devices)
+        return (findings, rows.finish(), devices)
     }
 
     static func name(of payload: EventPayload) -> String {

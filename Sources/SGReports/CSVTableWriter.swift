@@ -20,24 +20,9 @@ struct CSVTableWriter {
 
     /// Writes the header and every row that `rows` yields, then a final CRLF.
     func write<Rows: Sequence>(_ rows: Rows) throws where Rows.Element == [String] {
-        guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
-            throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: url.path])
-        }
-        let handle = try FileHandle(forWritingTo: url)
-        defer { try? handle.close() }
-        var buffer: [UInt8] = []
-        buffer.reserveCapacity(blockSize + 4096)
-        Self.append(row: header, to: &buffer)
-        for row in rows {
-            buffer.append(contentsOf: [0x0d, 0x0a])
-            Self.append(row: row, to: &buffer)
-            if buffer.count >= blockSize {
-                try handle.write(contentsOf: buffer)
-                buffer.removeAll(keepingCapacity: true)
-            }
-        }
-        buffer.append(contentsOf: [0x0d, 0x0a])
-        try handle.write(contentsOf: buffer)
+        let file = try CSVFileStream(url: url, header: header, blockSize: blockSize)
+        for row in rows { try file.write(row) }
+        try file.close()
     }
 
     /// Appends one row's fields, comma-separated, without the line end.
@@ -98,5 +83,43 @@ struct CSVTableWriter {
             k += 1
         }
         return digits == 0
+    }
+}
+
+/// A CSV file written row by row as rows become known (``CSVTableWriter``'s format).
+final class CSVFileStream {
+    private let handle: FileHandle
+    private let blockSize: Int
+    private var buffer: [UInt8] = []
+    private var closed = false
+
+    init(url: URL, header: [String], blockSize: Int = 1 << 20) throws {
+        guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
+            throw CocoaError(.fileWriteNoPermission, userInfo: [NSFilePathErrorKey: url.path])
+        }
+        handle = try FileHandle(forWritingTo: url)
+        self.blockSize = blockSize
+        buffer.reserveCapacity(blockSize + 4096)
+        CSVTableWriter.append(row: header, to: &buffer)
+    }
+
+    deinit { try? handle.close() }
+
+    func write(_ row: [String]) throws {
+        buffer.append(contentsOf: [0x0d, 0x0a])
+        CSVTableWriter.append(row: row, to: &buffer)
+        if buffer.count >= blockSize {
+            try handle.write(contentsOf: buffer)
+            buffer.removeAll(keepingCapacity: true)
+        }
+    }
+
+    /// Writes the final CRLF and what is buffered, and closes the file.
+    func close() throws {
+        guard !closed else { return }
+        closed = true
+        buffer.append(contentsOf: [0x0d, 0x0a])
+        try handle.write(contentsOf: buffer)
+        try handle.close()
     }
 }

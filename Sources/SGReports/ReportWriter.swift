@@ -39,6 +39,9 @@ public enum ReportFormat: String, Sendable, CaseIterable {
 public struct ReportWriter: Sendable {
     public var result: AnalysisResult
     public var options: ReportOptions
+    /// mappings.csv already written while the replay ran (``MappingsCSVStream``): closed and
+    /// renamed into place instead of written from ``AnalysisResult/mappings``.
+    public var streamedMappings: MappingsCSVStream?
 
     public init(result: AnalysisResult, options: ReportOptions = ReportOptions()) {
         self.result = result
@@ -71,7 +74,14 @@ public struct ReportWriter: Sendable {
         let url = { (name: String) in directory.appendingPathComponent(name) }
 
         try Self.place(url("findings.csv")) { try CSVTableWriter(url: $0, header: FindingsCSV.header).write(FindingsCSV.rows(result)) }
-        try Self.place(url("mappings.csv")) { try CSVTableWriter(url: $0, header: MappingsCSV.header).write(MappingsCSV.rows(result)) }
+        if let streamedMappings {
+            try streamedMappings.close()
+            guard rename(streamedMappings.url.path, url("mappings.csv").path) == 0 else {
+                throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url("mappings.csv").path])
+            }
+        } else {
+            try Self.place(url("mappings.csv")) { try CSVTableWriter(url: $0, header: MappingsCSV.header).write(MappingsCSV.rows(result)) }
+        }
         try Self.place(url("devices.csv")) { try CSVTableWriter(url: $0, header: DevicesCSV.header).write(DevicesCSV.rows(result)) }
         if formats.contains(.sarif) {
             try Self.place(url("findings.sarif")) { try SARIFReport(result: result, catalog: catalog).encoded().write(to: $0) }

@@ -161,8 +161,8 @@ struct SummaryDocument: Codable, Equatable {
 extension SummaryDocument {
     init(result: AnalysisResult, outputs: [String]) {
         let input = result.input
-        var mappingsPerDevice: [String: Int] = [:]
-        for m in result.mappings { mappingsPerDevice[m.device, default: 0] += 1 }
+        let totals = result.allMappingTotals
+        let mappingsPerDevice = totals.perDevice
         var findingsPerDevice: [String: Int] = [:]
         var byKind = Dictionary(uniqueKeysWithValues: FindingKind.allCases.map { ($0.rawValue, 0) })
         var bySeverity = Dictionary(uniqueKeysWithValues: Severity.allCases.map { ($0.rawValue, 0) })
@@ -174,7 +174,7 @@ extension SummaryDocument {
             byConfidence[f.confidence.rawValue, default: 0] += 1
         }
         let limitChecks = Dictionary(result.coverage.limitChecks.map { ($0.device, $0) }, uniquingKeysWith: { a, _ in a })
-        let unmapped = result.mappings.reduce(0) { $0 + ($1.unmapLine == nil ? 0 : 1) }
+        let unmapped = totals.unmapped
         self.init(
             traces: result.traces,
             input: Input(
@@ -199,9 +199,9 @@ extension SummaryDocument {
                                     notChecked: c.notChecked.map(\.rawValue))
                     })
             },
-            mappings: Mappings(total: result.mappings.count, unmapped: unmapped,
-                               liveAtEnd: result.mappings.count - unmapped,
-                               inexact: result.mappings.reduce(0) { $0 + ($1.exact ? 0 : 1) }),
+            mappings: Mappings(total: totals.total, unmapped: unmapped,
+                               liveAtEnd: totals.total - unmapped,
+                               inexact: totals.inexact),
             findings: Findings(total: result.findings.count, byKind: byKind, bySeverity: bySeverity,
                                byConfidence: byConfidence,
                                suppressedByLostEvents: result.suppressedByLostEvents,

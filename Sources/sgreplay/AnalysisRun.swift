@@ -40,8 +40,18 @@ struct AnalysisRun {
         }
         if let kernel = options.kernel { analyzerOptions.kernelRelease = KernelRelease(parsing: kernel) }
         analyzerOptions.limits = options.limits.policy
+        // mappings.csv is written while the replay runs: memory follows the live mappings.
+        let stream = try MappingsCSVStream(directory: URL(fileURLWithPath: outputDirectory))
+        analyzerOptions.mappingRows = stream
         let started = Date()
-        var result = try Analyzer(analyzerOptions).run()
+        let result0: AnalysisResult
+        do {
+            result0 = try Analyzer(analyzerOptions).run()
+        } catch {
+            try? FileManager.default.removeItem(at: stream.url)
+            throw error
+        }
+        var result = result0
         let analysed = Date()
         result.timings["analyze_total"] = analysed.timeIntervalSince(started)
         result.coverage.topologyFile = topologyFile
@@ -49,7 +59,9 @@ struct AnalysisRun {
         result.problems = review.problems
         var reportOptions = ReportOptions(htmlFindingsPerKind: options.htmlFindingsPerKind)
         reportOptions.failOn = options.failOn.severity
-        try ReportWriter(result: result, options: reportOptions).write(to: URL(fileURLWithPath: outputDirectory), formats: formats)
+        var writer = ReportWriter(result: result, options: reportOptions)
+        writer.streamedMappings = stream
+        try writer.write(to: URL(fileURLWithPath: outputDirectory), formats: formats)
         return Outcome(result: result, directory: outputDirectory, notices: review.notices)
     }
 }

@@ -85,8 +85,8 @@ struct HTMLReportBuilder {
         ]
         if let candidate = result.candidate { rows.append(.init(key: "Candidate model", value: candidate)) }
         rows.append(.init(key: "Devices", value: "\(result.devices.count)"))
-        let live = result.mappings.reduce(0) { $0 + ($1.unmapLine == nil ? 1 : 0) }
-        rows.append(.init(key: "Mappings", value: "\(result.mappings.count) reconstructed, \(live) live at end of trace, \(result.mappings.reduce(0) { $0 + ($1.exact ? 0 : 1) }) ambiguous"))
+        let totals = result.allMappingTotals
+        rows.append(.init(key: "Mappings", value: "\(totals.total) reconstructed, \(totals.total - totals.unmapped) live at end of trace, \(totals.inexact) ambiguous" + (result.mappingsStreamed ? " (pictures from the first \(result.mappings.count) rows; all in mappings.csv)" : "")))
         return rows
     }
 
@@ -134,8 +134,8 @@ struct HTMLReportBuilder {
     }
 
     private func devices() -> [HTMLReportModel.Device] {
-        var mappings: [String: Int] = [:], findings: [String: Int] = [:]
-        for m in result.mappings { mappings[m.device, default: 0] += 1 }
+        var findings: [String: Int] = [:]
+        let mappings = result.allMappingTotals.perDevice
         for f in result.findings { findings[f.device, default: 0] += 1 }
         return result.devices.sorted { $0.properties.name < $1.properties.name }.map { d in
             let p = d.properties
