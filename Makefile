@@ -5,7 +5,7 @@ BIN          = .build/$(CONFIG)/sgreplay
 APT_PACKAGES = libelf-dev libdw-dev liblzma-dev zlib1g-dev pkg-config xz-utils gcc binutils python3
 SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build test demo bench check-html lab clean
+.PHONY: all deps build test demo bench check-html lab fuzz clean
 
 all: build
 
@@ -56,6 +56,12 @@ lab:
 	KERNEL="$(KERNEL)" MODULES="$(MODULES)" ./scripts/lab/lab.sh
 	@[ -x "$(SGREPLAY)" ] || $(MAKE) build
 	SGREPLAY="$(SGREPLAY)" ./scripts/lab/table.sh
+
+## fuzz: libFuzzer campaigns (Fuzz/, -sanitize=fuzzer,address) over the trace reader with the
+##       whole analysis, the topology loader and the ELF/DWARF loader, FUZZ_SECONDS each
+##       (default 60); totals in Fuzz/runs.tsv. Not part of `make test`; see scripts/fuzz.sh.
+fuzz: deps
+	./scripts/fuzz.sh
 
 clean:
 	rm -rf .build reports/*/

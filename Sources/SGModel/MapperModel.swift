@@ -19,12 +19,16 @@ public struct KernelRelease: Sendable, Hashable, Comparable, CustomStringConvert
                 current.append(ch)
             } else {
                 guard !current.isEmpty else { break }
-                numbers.append(Int(current)!)
+                guard let n = Int(current) else { return nil }  // too many digits (found by fuzzing)
+                numbers.append(n)
                 current = ""
                 if ch != "." || numbers.count == 3 { break }
             }
         }
-        if !current.isEmpty, numbers.count < 3 { numbers.append(Int(current)!) }
+        if !current.isEmpty, numbers.count < 3 {
+            guard let n = Int(current) else { return nil }
+            numbers.append(n)
+        }
         guard numbers.count >= 2 else { return nil }
         self.init(numbers[0], numbers[1], numbers.count > 2 ? numbers[2] : 0)
     }

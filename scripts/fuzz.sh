@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# fuzz.sh — libFuzzer campaigns over sgreplay's parsers (`make fuzz`; not part of `make test`).
+#
+#   scripts/fuzz.sh [TARGET...]        # default: FuzzTrace FuzzTopology FuzzELF
+#
+# Environment: FUZZ_SECONDS (per target, default 60), FUZZ_JOBS (parallel workers per
+# target, default 1), FUZZ_MAX_LEN (default 65536).
+#
+# Builds Fuzz/ (a package over the main one) with -sanitize=fuzzer,address, seeds each
+# target's corpus (Fuzz/corpus/<target>/, not committed) from ../shared/formats, the
+# sample traces, the lab captures' topologies and small gcc-built ELFs, runs it with a
+# 1 s per-input timeout, and appends one line per run to Fuzz/runs.tsv (date, target,
+# seconds, executions, result). A crash, sanitizer report, timeout or out-of-memory
+# input is saved as Fuzz/crashers/<target>-*: copy it to Fuzz/regressions/<target>/,
+# where FuzzRegressionTests replays it in `make test`.
+set -euo pipefail
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$repo/Fuzz"
+export PATH="/opt/swift/usr/bin:$PATH"
+seconds=${FUZZ_SECONDS:-60}
+jobs=${FUZZ_JOBS:-1}
+max_len=${FUZZ_MAX_LEN:-65536}
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=(FuzzTrace FuzzTopology FuzzELF)
+
+for t in "${targets[@]}"; do
+    swift build -c release -Xswiftc -sanitize=fuzzer,address --product "$t" >&2
+done
+bin=$(swift build -c release -Xswiftc -sanitize=fuzzer,address --show-bin-path)
+
+seed() {
+    local t=$1 dir=corpus/$1
+    mkdir -p "$dir"
+    case $t in
+        FuzzTrace)
+            # Real framings and the samples, cut into pieces no longer than max_len; a few compressed.
+            for f in ../../shared/formats/framings-6.18/*.txt ../traces/*.trace; do
+                [ -f "$f" ] || continue
+                split -b "$max_len" -d "$f" "$dir/$(basename "$f")." 2>/dev/null || true
+            done
+            for f in ../traces/correct-6.18.trace ../traces/buggy-p2p.trace; do
+                xz -c "$f" > "$dir/$(basename "$f").xz"
+                gzip -c "$f" > "$dir/$(basename "$f").gz"
+            done
+            for f in ../traces/real/*/trace.txt.xz; do
+                [ -f "$f" ] || continue
+                { xz -dc "$f" 2>/dev/null | head -c 30000 > "$dir/$(basename "$(dirname "$f")").head"; } || true
+            done ;;
+        FuzzTopology)
+            cp ../traces/*.topology.json "$dir/" 2>/dev/null || true
+            for f in ../traces/real/*/topology.json; do [ -f "$f" ] && cp "$f" "$dir/$(basename "$(dirname "$f")").json"; done ;;
+        FuzzELF)
+            local src
+            src=$(mktemp --suffix .c)
+            printf 'static inline int h(int x){return x*3+1;}\n__attribute__((noinline)) int f(int x){return h(x)+h(x+1);}\nint main(int c,char**v){(void)v;return f(c);}\n' > "$src"
+            gcc -O2 -g -gdwarf-5 -o "$dir/dwarf5" "$src"
+            gcc -O2 -g -gdwarf-4 -o "$dir/dwarf4" "$src"
+            gcc -O2 -o "$dir/stripped" "$src" && strip "$dir/stripped"
+            rm -f "$src" ;;
+    esac
+}
+
+mkdir -p crashers
+for t in "${targets[@]}"; do
+    [ -d "corpus/$t" ] || seed "$t"
+    log=$(mktemp)
+    result=clean
+    "$bin/$t" "corpus/$t" -max_total_time="$seconds" -timeout=1 -rss_limit_mb=2048 -max_len="$max_len" \
+        -jobs="$jobs" -workers="$jobs" -print_final_stats=1 -artifact_prefix="crashers/$t-" > "$log" 2>&1 || result=failed
+    execs=$(grep -h 'stat::number_of_executed_units' "$log" fuzz-*.log 2>/dev/null | awk '{s += $2} END {print s + 0}')
+    rm -f fuzz-*.log
+    if [ "$result" = failed ]; then grep -E 'ERROR|SUMMARY|Test unit written' "$log" | head -5 >&2 || true; fi
+    printf '%s\t%s\t%s\t%s\t%s\n' "$(date -u +%Y-%m-%dT%H:%MZ)" "$t" "$seconds" "$execs" "$result" | tee -a runs.tsv
+    rm -f "$log"
+done
+# Totals per target over every recorded run.
+awk -F'\t' '{s[$2] += $3; e[$2] += $4; if ($5 != "clean") bad[$2]++} END {for (t in s) printf "%s: %d s, %d executions, %d failed run(s)\n", t, s[t], e[t], bad[t] + 0}' runs.tsv
