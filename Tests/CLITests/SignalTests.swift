@@ -8,20 +8,16 @@ import Glibc
 /// end the reading; what was read is replayed and every report is written, with
 /// `input.interrupted` in summary.json and exit status 3.
 @Suite(.serialized) struct SignalTests {
-    /// Bytes the process has read so far (`rchar` of /proc/PID/io).
-    static func bytesRead(_ pid: Int32) -> Int {
-        guard let text = try? String(contentsOfFile: "/proc/\(pid)/io", encoding: .utf8) else { return -1 }
-        for line in text.split(separator: "\n") where line.hasPrefix("rchar:") {
-            return Int(line.dropFirst(6).trimmingCharacters(in: .whitespaces)) ?? -1
-        }
-        return -1
-    }
-
-    /// Waits until the process has read at least `count` bytes (or 60 s pass).
-    static func waitUntilRead(_ pid: Int32, atLeast count: Int) {
+    /// Waits until the reader has taken every byte written into the pipe or FIFO `fd`
+    /// (FIONREAD: bytes not yet read, on either end) and had time to replay them (or 60 s pass).
+    static func waitUntilDrained(_ fd: Int32) {
         let deadline = Date().addingTimeInterval(60)
-        while bytesRead(pid) < count, Date() < deadline { usleep(20_000) }
-        usleep(200_000) // let it frame and replay what it read; it then blocks in read(2)
+        var unread: Int32 = 1
+        while Date() < deadline {
+            guard ioctl(fd, UInt(FIONREAD), &unread) == 0, unread > 0 else { break }
+            usleep(20_000)
+        }
+        usleep(500_000) // let it frame and replay what it read; it then waits on the quiet input
     }
 
     /// Kills the process if it is still running after `seconds` (a test must fail, not hang).
@@ -50,7 +46,7 @@ import Glibc
         try process.run()
         let data = try Self.sample
         try input.fileHandleForWriting.write(contentsOf: data)
-        Self.waitUntilRead(process.processIdentifier, atLeast: data.count)
+        Self.waitUntilDrained(input.fileHandleForWriting.fileDescriptor)
         kill(process.processIdentifier, SIGINT)  // the pipe stays open: only the signal ends the input
         Self.watchdog(process)
         let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
@@ -93,7 +89,7 @@ import Glibc
         let writer = try #require(FileHandle(forWritingAtPath: fifo))
         let data = try Self.sample
         try writer.write(contentsOf: data)
-        Self.waitUntilRead(process.processIdentifier, atLeast: data.count)
+        Self.waitUntilDrained(writer.fileDescriptor)
         kill(process.processIdentifier, SIGTERM)
         Self.watchdog(process)
         let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)

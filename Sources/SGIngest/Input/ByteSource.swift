@@ -82,6 +82,12 @@ final class DescriptorSource: ByteSource {
             return .bytes(n)
         }
         while true {
+            // A stop asked for before this read, or while it waits: a quiet pipe is polled in
+            // short slices so a signal that lands between the check and the read still ends it.
+            if InputInterruption.isRequested { return .interrupted }
+            var waiting = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            let ready = poll(&waiting, 1, 100)
+            if ready == 0 || (ready < 0 && errno == EINTR) { continue }  // timeout or a signal: check the flag again
             let n = Glibc.read(fd, buffer, capacity)
             if n > 0 { return .bytes(n) }
             if n == 0 { return .end }
