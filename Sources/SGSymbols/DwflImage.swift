@@ -26,12 +26,31 @@ struct ELFSection: Sendable, Hashable {
     }
 }
 
-/// What libdwfl says about one address: containing symbol, offset, and DWARF source line.
+/// What libdwfl says about one address: containing symbol, offset, DWARF source line and the
+/// functions inlined there.
 struct ELFAddressInfo: Sendable, Hashable {
     var function: String
     var offset: UInt64
     var file: String?
     var line: Int?
+    var column: Int?
+    var inlined: [InlinedCall] = []
+
+    /// As a `SymbolLocation` of `module`.
+    func location(module: String? = nil) -> SymbolLocation {
+        SymbolLocation(
+            function: function, offset: offset, module: module, file: file, line: line, column: column, inlined: inlined)
+    }
+}
+
+/// DWARF tag and attribute codes used here (`dwarf.h`).
+enum DWARFConstant {
+    static let tagInlinedSubroutine: Int32 = 0x1d
+    static let atCallColumn: UInt32 = 0x57
+    static let atCallFile: UInt32 = 0x58
+    static let atCallLine: UInt32 = 0x59
+    static let atLinkageName: UInt32 = 0x6e
+    static let atMIPSLinkageName: UInt32 = 0x2007
 }
 
 /// One ELF file (vmlinux or a `.ko`) reported to libdwfl offline (`dwfl_report_offline`).
@@ -114,21 +133,108 @@ final class DwflImage {
         dwfl_addrmodule(dwfl, address) == module
     }
 
-    /// Containing symbol, offset and (with DWARF) source line of a libdwfl address.
+    /// Containing symbol, offset and (with DWARF) source line and inline chain of a libdwfl address.
     func info(at address: UInt64) -> ELFAddressInfo? {
-        guard let (symbol, offset) = symbolTable.symbol(containing: address) else { return nil }
+        guard let (symbol, offset) = symbolTable.symbol(containing: address, sectionOf: section(containing:))
+        else { return nil }
         var result = ELFAddressInfo(function: symbol.name, offset: offset)
         if let line = dwfl_module_getsrc(module, address) {
             var lineNumber: Int32 = 0
-            if let file = dwfl_lineinfo(line, nil, &lineNumber, nil, nil, nil), lineNumber > 0 {
+            var column: Int32 = 0
+            if let file = dwfl_lineinfo(line, nil, &lineNumber, &column, nil, nil), lineNumber > 0 {
                 result.file = String(cString: file)
                 result.line = Int(lineNumber)
+                result.column = column > 0 ? Int(column) : nil
             }
-        } else if let (file, line) = unitIndex.sourceLine(at: address) {
-            result.file = file
-            result.line = line
+        } else if let found = unitIndex.sourceLine(at: address) {
+            result.file = found.file
+            result.line = found.line
+            result.column = found.column
+        }
+        result.inlined = inlinedCalls(at: address)
+        return result
+    }
+
+    /// The functions inlined at a libdwfl address, innermost first (what `eu-addr2line -i` prints):
+    /// `dwarf_getscopes` finds the innermost scope holding the address, `dwarf_getscopes_die` its
+    /// lexical nesting, and every `DW_TAG_inlined_subroutine` in it is one inlined call.
+    private func inlinedCalls(at address: UInt64) -> [InlinedCall] {
+        var unitBias: Dwarf_Addr = 0
+        var unit: Dwarf_Die
+        if let die = dwfl_module_addrdie(module, address, &unitBias) {
+            unit = die.pointee
+        } else if let found = unitIndex.unit(at: address) {
+            unit = found.die
+            unitBias = found.bias
+        } else {
+            return []
+        }
+        var scopes: UnsafeMutablePointer<Dwarf_Die>?
+        let count = dwarf_getscopes(&unit, address &- unitBias, &scopes)
+        guard count > 0, let found = scopes else {
+            free(scopes)
+            return []
+        }
+        var innermost = found[0]
+        let anyInlined = (0..<Int(count)).contains { dwarf_tag(&found[$0]) == DWARFConstant.tagInlinedSubroutine }
+        free(found)
+        guard anyInlined else { return [] }
+        var nesting: UnsafeMutablePointer<Dwarf_Die>?
+        let depth = dwarf_getscopes_die(&innermost, &nesting)
+        guard depth > 1, let chain = nesting else {
+            free(nesting)
+            return []
+        }
+        defer { free(chain) }
+        var files: OpaquePointer?
+        if dwarf_getsrcfiles(&unit, &files, nil) != 0 { files = nil }
+        var result: [InlinedCall] = []
+        for index in 0..<Int(depth) - 1 where dwarf_tag(&chain[index]) == DWARFConstant.tagInlinedSubroutine {
+            var call = InlinedCall(function: Self.name(of: &chain[index]) ?? "??")
+            if let fileIndex = Self.unsigned(&chain[index], DWARFConstant.atCallFile), let files,
+                let name = dwarf_filesrc(files, Int(fileIndex), nil, nil)
+            {
+                call.callFile = String(cString: name)
+            }
+            call.callLine = Self.unsigned(&chain[index], DWARFConstant.atCallLine).flatMap { $0 > 0 ? Int($0) : nil }
+            call.callColumn = Self.unsigned(&chain[index], DWARFConstant.atCallColumn).flatMap { $0 > 0 ? Int($0) : nil }
+            result.append(call)
         }
         return result
+    }
+
+    /// A DIE's name as `eu-addr2line` takes it: the linkage name, else `DW_AT_name`, both through
+    /// `DW_AT_abstract_origin`/`DW_AT_specification`.
+    private static func name(of die: UnsafeMutablePointer<Dwarf_Die>) -> String? {
+        var attribute = Dwarf_Attribute()
+        for code in [DWARFConstant.atMIPSLinkageName, DWARFConstant.atLinkageName] {
+            if dwarf_attr_integrate(die, code, &attribute) != nil, let text = dwarf_formstring(&attribute) {
+                return String(cString: text)
+            }
+        }
+        return dwarf_diename(die).map { String(cString: $0) }
+    }
+
+    private static func unsigned(_ die: UnsafeMutablePointer<Dwarf_Die>, _ code: UInt32) -> UInt64? {
+        var attribute = Dwarf_Attribute()
+        var value: Dwarf_Word = 0
+        guard dwarf_attr(die, code, &attribute) != nil, dwarf_formudata(&attribute, &value) == 0 else { return nil }
+        return value
+    }
+
+    /// The allocated sections by address, for the symbol table's same-section test.
+    private lazy var sectionsByAddress: [ELFSection] = allocatedSections().sorted { $0.address < $1.address }
+
+    /// Index of the allocated section holding a libdwfl address.
+    private func section(containing address: UInt64) -> Int? {
+        let below = sectionsByAddress.countAtOrBelow(address, address: \.address)
+        var index = below - 1
+        while index >= 0 {
+            if sectionsByAddress[index].contains(address) { return sectionsByAddress[index].index }
+            index -= 1
+            if below - index > 4 { break }
+        }
+        return nil
     }
 
     /// The symbols sorted by address.
