@@ -17,10 +17,14 @@ public struct SymbolLocation: Sendable, Hashable, CustomStringConvertible {
     /// (`DW_TAG_inlined_subroutine`); empty when the address is not in inlined code or there is
     /// no DWARF. `function` stays the symbol that holds the code (the outermost frame).
     public var inlined: [InlinedCall]
+    /// The DWARF function (`DW_TAG_subprogram`) holding the address, when DWARF covers it: the
+    /// source-level name of `function` (`nvme_map_data` for the symbol `nvme_map_data.cold` or
+    /// `.part.0`, `.isra.0`, `.constprop.0`), and the outermost frame of `frames`.
+    public var sourceFunction: String?
 
     public init(
         function: String, offset: UInt64, module: String? = nil, file: String? = nil, line: Int? = nil,
-        column: Int? = nil, inlined: [InlinedCall] = []
+        column: Int? = nil, inlined: [InlinedCall] = [], sourceFunction: String? = nil
     ) {
         self.function = function
         self.offset = offset
@@ -29,12 +33,14 @@ public struct SymbolLocation: Sendable, Hashable, CustomStringConvertible {
         self.line = line
         self.column = column
         self.inlined = inlined
+        self.sourceFunction = sourceFunction
     }
 
     /// The whole source-level chain at this address, innermost first, as `eu-addr2line -f -i`
     /// and `llvm-symbolizer` print it: each inlined function, then `function`. The innermost
     /// frame's location is the address's line (`file`/`line`); each outer frame's location is the
-    /// call site of the frame inside it. One frame (`function` at `file:line`) when nothing is inlined.
+    /// call site of the frame inside it. The outermost frame is `sourceFunction` (else `function`).
+    /// One frame when nothing is inlined.
     public var frames: [SourceFrame] {
         var result: [SourceFrame] = []
         result.reserveCapacity(inlined.count + 1)
@@ -47,7 +53,7 @@ public struct SymbolLocation: Sendable, Hashable, CustomStringConvertible {
             line = call.callLine
             column = call.callColumn
         }
-        result.append(SourceFrame(function: function, file: file, line: line, column: column, isInlined: false))
+        result.append(SourceFrame(function: sourceFunction ?? function, file: file, line: line, column: column, isInlined: false))
         return result
     }
 
@@ -87,7 +93,7 @@ public struct InlinedCall: Sendable, Hashable {
 /// One frame of a source-level chain (`SymbolLocation.frames`): a function and the source
 /// location inside it (for all but the innermost frame, the call site of the next frame in).
 public struct SourceFrame: Sendable, Hashable {
-    /// Function name: the inlined function's DWARF name, or for the outermost frame the symbol.
+    /// Function name: the DWARF name (for the outermost frame, the symbol's name when there is no DWARF).
     public var function: String
     public var file: String?
     public var line: Int?

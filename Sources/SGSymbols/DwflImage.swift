@@ -35,17 +35,21 @@ struct ELFAddressInfo: Sendable, Hashable {
     var line: Int?
     var column: Int?
     var inlined: [InlinedCall] = []
+    var sourceFunction: String?
 
     /// As a `SymbolLocation` of `module`.
     func location(module: String? = nil) -> SymbolLocation {
         SymbolLocation(
-            function: function, offset: offset, module: module, file: file, line: line, column: column, inlined: inlined)
+            function: function, offset: offset, module: module, file: file, line: line, column: column, inlined: inlined,
+            sourceFunction: sourceFunction)
     }
 }
 
 /// DWARF tag and attribute codes used here (`dwarf.h`).
 enum DWARFConstant {
     static let tagInlinedSubroutine: Int32 = 0x1d
+    static let tagSubprogram: Int32 = 0x2e
+    static let tagNamespace: Int32 = 0x39
     static let atCallColumn: UInt32 = 0x57
     static let atCallFile: UInt32 = 0x58
     static let atCallLine: UInt32 = 0x59
@@ -151,14 +155,15 @@ final class DwflImage {
             result.line = found.line
             result.column = found.column
         }
-        result.inlined = inlinedCalls(at: address)
+        (result.sourceFunction, result.inlined) = scopes(at: address)
         return result
     }
 
-    /// The functions inlined at a libdwfl address, innermost first (what `eu-addr2line -i` prints):
-    /// `dwarf_getscopes` finds the innermost scope holding the address, `dwarf_getscopes_die` its
-    /// lexical nesting, and every `DW_TAG_inlined_subroutine` in it is one inlined call.
-    private func inlinedCalls(at address: UInt64) -> [InlinedCall] {
+    /// The DWARF function holding a libdwfl address and the functions inlined there, innermost
+    /// first (what `eu-addr2line -f -i` prints): `dwarf_getscopes` finds the innermost scope
+    /// holding the address, `dwarf_getscopes_die` its lexical nesting; every
+    /// `DW_TAG_inlined_subroutine` in it is one inlined call, the first `DW_TAG_subprogram` the function.
+    private func scopes(at address: UInt64) -> (subprogram: String?, inlined: [InlinedCall]) {
         var unitBias: Dwarf_Addr = 0
         var unit: Dwarf_Die
         if let die = dwfl_module_addrdie(module, address, &unitBias) {
@@ -167,40 +172,54 @@ final class DwflImage {
             unit = found.die
             unitBias = found.bias
         } else {
-            return []
+            return (nil, [])
         }
-        var scopes: UnsafeMutablePointer<Dwarf_Die>?
-        let count = dwarf_getscopes(&unit, address &- unitBias, &scopes)
-        guard count > 0, let found = scopes else {
-            free(scopes)
-            return []
-        }
-        var innermost = found[0]
-        let anyInlined = (0..<Int(count)).contains { dwarf_tag(&found[$0]) == DWARFConstant.tagInlinedSubroutine }
-        free(found)
-        guard anyInlined else { return [] }
-        var nesting: UnsafeMutablePointer<Dwarf_Die>?
-        let depth = dwarf_getscopes_die(&innermost, &nesting)
-        guard depth > 1, let chain = nesting else {
-            free(nesting)
-            return []
-        }
-        defer { free(chain) }
+        guard let chain = functionScopes.scopes(unit: &unit, pc: address &- unitBias) ?? Self.libdwScopes(&unit, address &- unitBias)
+        else { return (nil, []) }
         var files: OpaquePointer?
         if dwarf_getsrcfiles(&unit, &files, nil) != 0 { files = nil }
         var result: [InlinedCall] = []
-        for index in 0..<Int(depth) - 1 where dwarf_tag(&chain[index]) == DWARFConstant.tagInlinedSubroutine {
-            var call = InlinedCall(function: Self.name(of: &chain[index]) ?? "??")
-            if let fileIndex = Self.unsigned(&chain[index], DWARFConstant.atCallFile), let files,
+        var subprogram: String?
+        for var scope in chain {
+            let tag = dwarf_tag(&scope)
+            if tag == DWARFConstant.tagSubprogram {
+                subprogram = Self.name(of: &scope)
+                break
+            }
+            guard tag == DWARFConstant.tagInlinedSubroutine else { continue }
+            var call = InlinedCall(function: Self.name(of: &scope) ?? "??")
+            if let fileIndex = Self.unsigned(&scope, DWARFConstant.atCallFile), let files,
                 let name = dwarf_filesrc(files, Int(fileIndex), nil, nil)
             {
                 call.callFile = String(cString: name)
             }
-            call.callLine = Self.unsigned(&chain[index], DWARFConstant.atCallLine).flatMap { $0 > 0 ? Int($0) : nil }
-            call.callColumn = Self.unsigned(&chain[index], DWARFConstant.atCallColumn).flatMap { $0 > 0 ? Int($0) : nil }
+            call.callLine = Self.unsigned(&scope, DWARFConstant.atCallLine).flatMap { $0 > 0 ? Int($0) : nil }
+            call.callColumn = Self.unsigned(&scope, DWARFConstant.atCallColumn).flatMap { $0 > 0 ? Int($0) : nil }
             result.append(call)
         }
-        return result
+        return (subprogram, result)
+    }
+
+    /// The lexical nesting of the innermost scope holding `pc`, innermost first, from libdw
+    /// (`dwarf_getscopes`, then `dwarf_getscopes_die` on its first scope, as `eu-addr2line -i`
+    /// does): slow, for what `FunctionScopeIndex` does not find.
+    private static func libdwScopes(_ unit: inout Dwarf_Die, _ pc: UInt64) -> [Dwarf_Die]? {
+        var scopes: UnsafeMutablePointer<Dwarf_Die>?
+        let count = Int(dwarf_getscopes(&unit, pc, &scopes))
+        guard count > 0, let found = scopes else {
+            free(scopes)
+            return nil
+        }
+        var innermost = found[0]
+        free(found)
+        var nesting: UnsafeMutablePointer<Dwarf_Die>?
+        let depth = Int(dwarf_getscopes_die(&innermost, &nesting))
+        guard depth > 0, let chain = nesting else {
+            free(nesting)
+            return nil
+        }
+        defer { free(chain) }
+        return Array(UnsafeBufferPointer(start: chain, count: depth))
     }
 
     /// A DIE's name as `eu-addr2line` takes it: the linkage name, else `DW_AT_name`, both through
@@ -225,14 +244,17 @@ final class DwflImage {
     /// The allocated sections by address, for the symbol table's same-section test.
     private lazy var sectionsByAddress: [ELFSection] = allocatedSections().sorted { $0.address < $1.address }
 
-    /// Index of the allocated section holding a libdwfl address.
+    /// Index of the allocated section holding a libdwfl address. As libdwfl's own section lookup
+    /// (`__libdwfl_find_section_ndx`), a section's end address counts as inside it unless the
+    /// next section starts there.
     private func section(containing address: UInt64) -> Int? {
         let below = sectionsByAddress.countAtOrBelow(address, address: \.address)
         var index = below - 1
-        while index >= 0 {
-            if sectionsByAddress[index].contains(address) { return sectionsByAddress[index].index }
+        while index >= 0, below - index <= 4 {
+            let section = sectionsByAddress[index]
+            if section.contains(address) { return section.index }
+            if address == section.address &+ section.size, below == index + 1 { return section.index }
             index -= 1
-            if below - index > 4 { break }
         }
         return nil
     }
@@ -243,6 +265,9 @@ final class DwflImage {
     /// Compile units by address range, for files whose `.debug_aranges` is missing or partial
     /// (clang never emits it): there libdwfl's own lookup answers "address out of range".
     private lazy var unitIndex = CompileUnitIndex(module: module)
+
+    /// Functions by address per compile unit, for the inline chain.
+    private lazy var functionScopes = FunctionScopeIndex()
 
     /// The function symbols (`STT_FUNC`) defined in a section.
     func functionSymbols() -> [ELFFunctionSymbol] {
