@@ -80,7 +80,8 @@ struct InlineChainTests {
     }
 
     /// Probe addresses: the first and last byte of every function symbol and the byte after it
-    /// (padding or the next function), every 23rd byte of the executable sections in between.
+    /// (padding or the next function), every 23rd byte of the executable sections in between,
+    /// each section's first and last byte and the two after it (`_init` is sizeless).
     private func probes(_ file: String) throws -> [UInt64] {
         var addresses = Set<UInt64>()
         for function in try CompiledFixture.functions(of: file) where function.size > 0 {
@@ -92,6 +93,7 @@ struct InlineChainTests {
                 let start = UInt64(words[at + 1], radix: 16), let size = UInt64(words[at + 3], radix: 16)
             else { continue }
             addresses.formUnion(stride(from: start, to: start + size + 8, by: 23))
+            addresses.formUnion([start, start + size - 1, start + size, start + size + 1])  // libdwfl: the end is inside
         }
         return addresses.sorted()
     }
