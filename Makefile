@@ -2,7 +2,7 @@
 SWIFT       ?= swift
 CONFIG      ?= release
 BIN          = .build/$(CONFIG)/sgreplay
-APT_PACKAGES = libelf-dev libdw-dev liblzma-dev zlib1g-dev pkg-config xz-utils gcc binutils python3
+APT_PACKAGES = libelf-dev libdw-dev liblzma-dev zlib1g-dev pkg-config xz-utils gcc binutils python3 elfutils
 SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all deps build test demo bench check-html lab fuzz clean
@@ -36,9 +36,11 @@ demo: build
 	done
 
 ## bench: ingest throughput on a generated 1 GB trace against wc -l (scripts/bench.sh),
-##        then the model's map_sg benchmarks (ordo-one/benchmark, Benchmarks/).
+##        symbolize against eu-addr2line and llvm-symbolizer on 100,000 addresses
+##        (scripts/bench-symbols.sh), then the model's map_sg benchmarks (ordo-one/benchmark, Benchmarks/).
 bench: build
 	./scripts/bench.sh
+	./scripts/bench-symbols.sh
 	cd Benchmarks && $(SWIFT) package --allow-writing-to-package-directory benchmark --no-progress
 
 ## check-html: render the sample reports (make demo first for reports/*/) in headless

@@ -105,9 +105,9 @@ struct AnalyzerReplay {
     private func reference(for record: TraceRecord, _ event: TraceEvent) -> EventReference {
         let c = event.context
         let time = c.isCounterClock ? Double(c.timestamp) : Double(c.timestamp) / 1e9
-        let site = event.stack.isEmpty ? ("", "") : CallSite.resolve(event.stack, symbolizer: symbolizer)
+        let site = event.stack.isEmpty ? ("", "", "") : CallSite.locate(event.stack, symbolizer: symbolizer)
         let file = record.fileIndex < files.count ? files[record.fileIndex] : "-"
-        return EventReference(fileIndex: record.fileIndex, file: file, line: record.line, time: time, cpu: c.cpu, pid: c.pid, sequence: sequence, event: Self.name(of: event.payload), symbol: site.0, source: site.1)
+        return EventReference(fileIndex: record.fileIndex, file: file, line: record.line, time: time, cpu: c.cpu, pid: c.pid, sequence: sequence, event: Self.name(of: event.payload), symbol: site.0, source: site.1, callChain: site.2)
     }
 
     private mutating func dispatch(_ event: TraceEvent, _ ref: EventReference) {

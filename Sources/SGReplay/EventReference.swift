@@ -18,8 +18,11 @@ public struct EventReference: Sendable, Hashable {
     public var symbol: String
     /// `file:line` of the call site when a symbolizer resolved it, or empty.
     public var source: String
+    /// The inline chain of the stack entry holding the call site, innermost first
+    /// (`helper file:line < function+0xoff file:line`), or empty when it has no inlined frames.
+    public var callChain: String
 
-    public init(fileIndex: Int, file: String, line: Int, time: Double, cpu: Int32, pid: Int32, sequence: Int, event: String, symbol: String = "", source: String = "") {
+    public init(fileIndex: Int, file: String, line: Int, time: Double, cpu: Int32, pid: Int32, sequence: Int, event: String, symbol: String = "", source: String = "", callChain: String = "") {
         self.fileIndex = fileIndex
         self.file = file
         self.line = line
@@ -30,6 +33,7 @@ public struct EventReference: Sendable, Hashable {
         self.event = event
         self.symbol = symbol
         self.source = source
+        self.callChain = callChain
     }
 
     /// `file:line @ time` for details.

@@ -107,8 +107,12 @@ public struct Finding: Sendable, Hashable {
     /// replay, the candidate model that produced the finding.
     public var source: String
     public var evidence: FindingEvidence
+    /// The inline chain of the call site's stack entry, innermost first
+    /// (`helper file:line < function+0xoff file:line`), when the call site is in inlined code
+    /// (`symbol` then names the inlined function); empty otherwise.
+    public var callChain: String
 
-    public init(id: String = "", kind: FindingKind, severity: Severity, confidence: Confidence, device: String, time: Double, file: String, line: Int, event: String, detail: String, expected: String = "", observed: String = "", symbol: String = "", source: String = "", evidence: FindingEvidence = FindingEvidence()) {
+    public init(id: String = "", kind: FindingKind, severity: Severity, confidence: Confidence, device: String, time: Double, file: String, line: Int, event: String, detail: String, expected: String = "", observed: String = "", symbol: String = "", source: String = "", evidence: FindingEvidence = FindingEvidence(), callChain: String = "") {
         self.id = id
         self.kind = kind
         self.severity = severity
@@ -124,5 +128,6 @@ public struct Finding: Sendable, Hashable {
         self.symbol = symbol
         self.source = source
         self.evidence = evidence
+        self.callChain = callChain
     }
 }

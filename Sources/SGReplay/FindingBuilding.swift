@@ -3,7 +3,7 @@ import SGModel
 extension EventReference {
     /// A finding about this event (id assigned later by the analyzer).
     func finding(_ kind: FindingKind, _ severity: Severity, _ confidence: Confidence, device: String, detail: String, expected: String = "", observed: String = "", evidence: FindingEvidence = FindingEvidence()) -> Finding {
-        Finding(kind: kind, severity: severity, confidence: confidence, device: device, time: time, file: file, line: line, event: event, detail: detail, expected: expected, observed: observed, symbol: symbol, source: source, evidence: evidence)
+        Finding(kind: kind, severity: severity, confidence: confidence, device: device, time: time, file: file, line: line, event: event, detail: detail, expected: expected, observed: observed, symbol: symbol, source: source, evidence: evidence, callChain: callChain)
     }
 }
 

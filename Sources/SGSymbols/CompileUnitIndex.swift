@@ -39,7 +39,7 @@ struct CompileUnitIndex {
 
     /// File and line of a libdwfl address, when a compile unit's range and line table cover it
     /// (line 0, "no source line", counts as not covered).
-    mutating func sourceLine(at address: UInt64) -> (file: String, line: Int)? {
+    mutating func sourceLine(at address: UInt64) -> (file: String, line: Int, column: Int?)? {
         let target = address &- bias
         // Last range starting at or below target; ranges may nest or overlap, so look back a little.
         let low = ranges.countAtOrBelow(target, address: \.low)
@@ -54,12 +54,27 @@ struct CompileUnitIndex {
         return nil
     }
 
-    private mutating func line(in unit: Int, at target: UInt64) -> (file: String, line: Int)? {
+    /// The compile unit whose ranges hold a libdwfl address, with the bias to subtract for
+    /// libdw (`dwarf_getscopes`).
+    func unit(at address: UInt64) -> (die: Dwarf_Die, bias: UInt64)? {
+        let target = address &- bias
+        let low = ranges.countAtOrBelow(target, address: \.low)
+        var index = low - 1
+        while index >= 0, index >= low - 8 {
+            if target < ranges[index].high { return (units[ranges[index].unit], bias) }
+            index -= 1
+        }
+        return nil
+    }
+
+    private mutating func line(in unit: Int, at target: UInt64) -> (file: String, line: Int, column: Int?)? {
         guard let line = dwarf_getsrc_die(&units[unit], target), let file = dwarf_linesrc(line, nil, nil) else {
             return nil
         }
         var number: Int32 = 0
+        var column: Int32 = 0
         guard dwarf_lineno(line, &number) == 0, number > 0 else { return nil }
-        return (String(cString: file), Int(number))
+        if dwarf_linecol(line, &column) != 0 { column = 0 }
+        return (String(cString: file), Int(number), column > 0 ? Int(column) : nil)
     }
 }

@@ -26,12 +26,35 @@ struct ELFSection: Sendable, Hashable {
     }
 }
 
-/// What libdwfl says about one address: containing symbol, offset, and DWARF source line.
+/// What libdwfl says about one address: containing symbol, offset, DWARF source line and the
+/// functions inlined there.
 struct ELFAddressInfo: Sendable, Hashable {
     var function: String
     var offset: UInt64
     var file: String?
     var line: Int?
+    var column: Int?
+    var inlined: [InlinedCall] = []
+    var sourceFunction: String?
+
+    /// As a `SymbolLocation` of `module`.
+    func location(module: String? = nil) -> SymbolLocation {
+        SymbolLocation(
+            function: function, offset: offset, module: module, file: file, line: line, column: column, inlined: inlined,
+            sourceFunction: sourceFunction)
+    }
+}
+
+/// DWARF tag and attribute codes used here (`dwarf.h`).
+enum DWARFConstant {
+    static let tagInlinedSubroutine: Int32 = 0x1d
+    static let tagSubprogram: Int32 = 0x2e
+    static let tagNamespace: Int32 = 0x39
+    static let atCallColumn: UInt32 = 0x57
+    static let atCallFile: UInt32 = 0x58
+    static let atCallLine: UInt32 = 0x59
+    static let atLinkageName: UInt32 = 0x6e
+    static let atMIPSLinkageName: UInt32 = 0x2007
 }
 
 /// One ELF file (vmlinux or a `.ko`) reported to libdwfl offline (`dwfl_report_offline`).
@@ -114,21 +137,126 @@ final class DwflImage {
         dwfl_addrmodule(dwfl, address) == module
     }
 
-    /// Containing symbol, offset and (with DWARF) source line of a libdwfl address.
+    /// Containing symbol, offset and (with DWARF) source line and inline chain of a libdwfl address.
     func info(at address: UInt64) -> ELFAddressInfo? {
-        guard let (symbol, offset) = symbolTable.symbol(containing: address) else { return nil }
+        guard let (symbol, offset) = symbolTable.symbol(containing: address, sectionOf: section(containing:))
+        else { return nil }
         var result = ELFAddressInfo(function: symbol.name, offset: offset)
         if let line = dwfl_module_getsrc(module, address) {
             var lineNumber: Int32 = 0
-            if let file = dwfl_lineinfo(line, nil, &lineNumber, nil, nil, nil), lineNumber > 0 {
+            var column: Int32 = 0
+            if let file = dwfl_lineinfo(line, nil, &lineNumber, &column, nil, nil), lineNumber > 0 {
                 result.file = String(cString: file)
                 result.line = Int(lineNumber)
+                result.column = column > 0 ? Int(column) : nil
             }
-        } else if let (file, line) = unitIndex.sourceLine(at: address) {
-            result.file = file
-            result.line = line
+        } else if let found = unitIndex.sourceLine(at: address) {
+            result.file = found.file
+            result.line = found.line
+            result.column = found.column
         }
+        (result.sourceFunction, result.inlined) = scopes(at: address)
         return result
+    }
+
+    /// The DWARF function holding a libdwfl address and the functions inlined there, innermost
+    /// first (what `eu-addr2line -f -i` prints): `dwarf_getscopes` finds the innermost scope
+    /// holding the address, `dwarf_getscopes_die` its lexical nesting; every
+    /// `DW_TAG_inlined_subroutine` in it is one inlined call, the first `DW_TAG_subprogram` the function.
+    private func scopes(at address: UInt64) -> (subprogram: String?, inlined: [InlinedCall]) {
+        var unitBias: Dwarf_Addr = 0
+        var unit: Dwarf_Die
+        if let die = dwfl_module_addrdie(module, address, &unitBias) {
+            unit = die.pointee
+        } else if let found = unitIndex.unit(at: address) {
+            unit = found.die
+            unitBias = found.bias
+        } else {
+            return (nil, [])
+        }
+        guard let chain = functionScopes.scopes(unit: &unit, pc: address &- unitBias) ?? Self.libdwScopes(&unit, address &- unitBias)
+        else { return (nil, []) }
+        var files: OpaquePointer?
+        if dwarf_getsrcfiles(&unit, &files, nil) != 0 { files = nil }
+        var result: [InlinedCall] = []
+        var subprogram: String?
+        for var scope in chain {
+            let tag = dwarf_tag(&scope)
+            if tag == DWARFConstant.tagSubprogram {
+                subprogram = Self.name(of: &scope)
+                break
+            }
+            guard tag == DWARFConstant.tagInlinedSubroutine else { continue }
+            var call = InlinedCall(function: Self.name(of: &scope) ?? "??")
+            if let fileIndex = Self.unsigned(&scope, DWARFConstant.atCallFile), let files,
+                let name = dwarf_filesrc(files, Int(fileIndex), nil, nil)
+            {
+                call.callFile = String(cString: name)
+            }
+            call.callLine = Self.unsigned(&scope, DWARFConstant.atCallLine).flatMap { $0 > 0 ? Int($0) : nil }
+            call.callColumn = Self.unsigned(&scope, DWARFConstant.atCallColumn).flatMap { $0 > 0 ? Int($0) : nil }
+            result.append(call)
+        }
+        return (subprogram, result)
+    }
+
+    /// The lexical nesting of the innermost scope holding `pc`, innermost first, from libdw
+    /// (`dwarf_getscopes`, then `dwarf_getscopes_die` on its first scope, as `eu-addr2line -i`
+    /// does): slow, for what `FunctionScopeIndex` does not find.
+    private static func libdwScopes(_ unit: inout Dwarf_Die, _ pc: UInt64) -> [Dwarf_Die]? {
+        var scopes: UnsafeMutablePointer<Dwarf_Die>?
+        let count = Int(dwarf_getscopes(&unit, pc, &scopes))
+        guard count > 0, let found = scopes else {
+            free(scopes)
+            return nil
+        }
+        var innermost = found[0]
+        free(found)
+        var nesting: UnsafeMutablePointer<Dwarf_Die>?
+        let depth = Int(dwarf_getscopes_die(&innermost, &nesting))
+        guard depth > 0, let chain = nesting else {
+            free(nesting)
+            return nil
+        }
+        defer { free(chain) }
+        return Array(UnsafeBufferPointer(start: chain, count: depth))
+    }
+
+    /// A DIE's name as `eu-addr2line` takes it: the linkage name, else `DW_AT_name`, both through
+    /// `DW_AT_abstract_origin`/`DW_AT_specification`.
+    private static func name(of die: UnsafeMutablePointer<Dwarf_Die>) -> String? {
+        var attribute = Dwarf_Attribute()
+        for code in [DWARFConstant.atMIPSLinkageName, DWARFConstant.atLinkageName] {
+            if dwarf_attr_integrate(die, code, &attribute) != nil, let text = dwarf_formstring(&attribute) {
+                return String(cString: text)
+            }
+        }
+        return dwarf_diename(die).map { String(cString: $0) }
+    }
+
+    private static func unsigned(_ die: UnsafeMutablePointer<Dwarf_Die>, _ code: UInt32) -> UInt64? {
+        var attribute = Dwarf_Attribute()
+        var value: Dwarf_Word = 0
+        guard dwarf_attr(die, code, &attribute) != nil, dwarf_formudata(&attribute, &value) == 0 else { return nil }
+        return value
+    }
+
+    /// The allocated sections by address, for the symbol table's same-section test.
+    private lazy var sectionsByAddress: [ELFSection] = allocatedSections().sorted { $0.address < $1.address }
+
+    /// Index of the allocated section holding a libdwfl address. As libdwfl's own section lookup
+    /// (`__libdwfl_find_section_ndx`), a section's end address counts as inside it unless the
+    /// next section starts there.
+    private func section(containing address: UInt64) -> Int? {
+        let below = sectionsByAddress.countAtOrBelow(address, address: \.address)
+        var index = below - 1
+        while index >= 0, below - index <= 4 {
+            let section = sectionsByAddress[index]
+            if section.contains(address) { return section.index }
+            if address == section.address &+ section.size, below == index + 1 { return section.index }
+            index -= 1
+        }
+        return nil
     }
 
     /// The symbols sorted by address.
@@ -137,6 +265,9 @@ final class DwflImage {
     /// Compile units by address range, for files whose `.debug_aranges` is missing or partial
     /// (clang never emits it): there libdwfl's own lookup answers "address out of range".
     private lazy var unitIndex = CompileUnitIndex(module: module)
+
+    /// Functions by address per compile unit, for the inline chain.
+    private lazy var functionScopes = FunctionScopeIndex()
 
     /// The function symbols (`STT_FUNC`) defined in a section.
     func functionSymbols() -> [ELFFunctionSymbol] {

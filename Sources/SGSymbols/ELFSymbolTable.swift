@@ -12,9 +12,13 @@ struct ELFSymbolTable: Sendable {
         /// libdwfl address.
         var address: UInt64
         var size: UInt64
+        /// ELF section index of the symbol.
+        var section: Int
     }
 
     private(set) var entries: [Entry] = []
+    /// `reach[i]`: the highest end address of the sized symbols among `entries[0...i]`.
+    private var reach: [UInt64] = []
 
     /// Reads the symbols of a libdwfl module.
     init(module: OpaquePointer) {
@@ -46,31 +50,42 @@ struct ELFSymbolTable: Sendable {
             }
             if text.hasPrefix("__pfx_") || text.hasPrefix("__cfi_") { rank += 16 }
             candidates.append(
-                Candidate(entry: Entry(name: text, address: address, size: symbol.st_size), rank: rank, order: index))
+                Candidate(
+                    entry: Entry(name: text, address: address, size: symbol.st_size, section: Int(section)),
+                    rank: rank, order: index))
         }
         candidates.sort { ($0.entry.address, $0.rank, $0.order) < ($1.entry.address, $1.rank, $1.order) }
         for candidate in candidates where entries.last?.address != candidate.entry.address {
             entries.append(candidate.entry)
         }
+        var highest: UInt64 = 0
+        reach = entries.map { entry in
+            if entry.size > 0 { highest = max(highest, entry.address &+ entry.size) }
+            return highest
+        }
     }
 
-    /// The symbol containing `address` and the offset into it: the last symbol at or below the
-    /// address, or, when the address is past that symbol's size, an earlier sized symbol that
-    /// still contains it (nested symbols), else the last one anyway (padding after a function,
-    /// as the kernel's kallsyms would also report it).
-    func symbol(containing address: UInt64) -> (entry: Entry, offset: UInt64)? {
+    /// The symbol containing `address` and the offset into it, by libdwfl's rule
+    /// (`dwfl_module_addrsym`, what `eu-addr2line` uses): the closest sized symbol whose extent
+    /// holds the address; failing that, the closest sizeless symbol (an assembly label) at or
+    /// below it that lies in the address's section (`sectionOf`) and at or past the end of every
+    /// sized symbol below the address. nil otherwise: an address in padding past a function's
+    /// size is unknown, not `function+large offset`.
+    func symbol(containing address: UInt64, sectionOf: (UInt64) -> Int?) -> (entry: Entry, offset: UInt64)? {
         let low = entries.countAtOrBelow(address, address: \.address)
         guard low > 0 else { return nil }
-        let nearest = entries[low - 1]
-        if nearest.size == 0 || address - nearest.address < nearest.size {
-            return (nearest, address - nearest.address)
-        }
-        var index = low - 2
+        // Sized symbols may nest (an alias inside a bigger object), so look back a little.
+        var index = low - 1
+        var sizeless: Int?
         while index >= 0, index >= low - 9 {
             let entry = entries[index]
             if entry.size > 0, address - entry.address < entry.size { return (entry, address - entry.address) }
+            if entry.size == 0, sizeless == nil { sizeless = index }
             index -= 1
         }
-        return (nearest, address - nearest.address)
+        guard let sizeless else { return nil }
+        let label = entries[sizeless]
+        guard label.address >= reach[low - 1], let section = sectionOf(address), section == label.section else { return nil }
+        return (label, address - label.address)
     }
 }

@@ -1,8 +1,9 @@
 import Synchronization
 
 /// Resolves core-kernel runtime addresses through a vmlinux (any ELF executable) with elfutils' libdwfl:
-/// the containing symbol (`dwfl_module_addrinfo`) and, when the file has DWARF, the source line
-/// (`dwfl_module_getsrc` + `dwfl_lineinfo`). The KASLR offset is subtracted first.
+/// the containing symbol (libdwfl's rule, with symbol sizes respected) and, when the file has
+/// DWARF, the source line (`dwfl_module_getsrc` + `dwfl_lineinfo`) and the functions inlined at
+/// the address (`dwarf_getscopes`). The KASLR offset is subtracted first.
 public final class ELFSymbolizer: AddressSymbolizer {
     /// The vmlinux.
     public let path: String
@@ -56,7 +57,7 @@ public final class ELFSymbolizer: AddressSymbolizer {
         return image.withLock { image -> SymbolLocation? in
             let dwflAddress = link &+ image.bias
             guard image.covers(dwflAddress), let info = image.info(at: dwflAddress) else { return nil }
-            return SymbolLocation(function: info.function, offset: info.offset, file: info.file, line: info.line)
+            return info.location()
         }
     }
 }

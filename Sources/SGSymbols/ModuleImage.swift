@@ -19,6 +19,6 @@ final class ModuleImage {
         guard let placement = placements.first(where: { $0.containsRuntime(address) }),
             let info = image.info(at: placement.dwflAddress(ofRuntime: address))
         else { return nil }
-        return SymbolLocation(function: info.function, offset: info.offset, module: name, file: info.file, line: info.line)
+        return info.location(module: name)
     }
 }

@@ -9,7 +9,8 @@ struct SymbolizeCommand: ParsableCommand {
         discussion: """
             Addresses come from the arguments, or from standard input one per line when there are none \
             or the only one is '-' (hex, with or without 0x; the first word of each line). Each prints as \
-            'ADDR function+0xoff [module] file:line', or 'ADDR ??' when no source resolves it.
+            'ADDR function+0xoff [module] file:line', or 'ADDR ??' when no source resolves it. With -i, an \
+            address in inlined code prints its inline chain, innermost first.
             """
     )
 
@@ -30,6 +31,11 @@ struct SymbolizeCommand: ParsableCommand {
 
     @Flag(name: .customLong("return-addresses"), help: "Treat addresses as stack return addresses (look up address-1, like %pB).")
     var returnAddresses = false
+
+    @Flag(
+        name: [.customShort("i"), .long],
+        help: "Show inlined functions: an address in inlined code prints one line per frame, innermost first, the outer ones as ' (inlined by) FUNCTION [module] file:line' (like eu-addr2line -f -i).")
+    var inlines = false
 
     @Flag(name: .long, help: "Print how the sources were combined (KASLR offset, module problems) to standard error.")
     var verbose = false
@@ -64,7 +70,7 @@ struct SymbolizeCommand: ParsableCommand {
         let resolve = returnAddresses ? symbolizer.resolveReturnAddress : symbolizer.resolve
         var output = ""
         func emit(_ text: String) {
-            guard let line = SymbolizeOutputLine.render(text, resolve: resolve) else { return }
+            guard let line = SymbolizeOutputLine.render(text, inlines: inlines, resolve: resolve) else { return }
             output += line + "\n"
             if output.utf8.count > 1 << 16 {
                 print(output, terminator: "")
