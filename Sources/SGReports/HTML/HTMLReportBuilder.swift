@@ -140,8 +140,8 @@ struct HTMLReportBuilder {
         return result.devices.sorted { $0.properties.name < $1.properties.name }.map { d in
             let p = d.properties
             return .init(name: p.name, kind: d.kind, iommu: p.iommu.rawValue, granule: ValueFormat.bytes(p.iovaGranule),
-                         mask: ValueFormat.maskBits(p.addressLimit).map { "\($0)-bit" } ?? ValueFormat.hex(p.addressLimit),
-                         maxSegment: ValueFormat.bytes(UInt64(p.maxSegmentSize)), boundary: ValueFormat.hex(p.segmentBoundaryMask),
+                         mask: d.inferredBounds.dmaMaskBits.map { "≥ \($0)-bit" } ?? ValueFormat.maskBits(p.addressLimit).map { "\($0)-bit" } ?? ValueFormat.hex(p.addressLimit),
+                         maxSegment: d.inferredBounds.largestSegment.map { "≥ " + ValueFormat.bytes($0) } ?? ValueFormat.bytes(UInt64(p.maxSegmentSize)), boundary: ValueFormat.hex(p.segmentBoundaryMask),
                          source: d.source.rawValue, inferred: d.source == .inferred, mappings: mappings[p.name] ?? 0,
                          findings: findings[p.name] ?? 0, notes: d.notes.joined(separator: "; "))
         }
