@@ -23,11 +23,12 @@ struct HTMLReport {
     func render() throws -> String {
         var library = MustacheLibrary()
         var texts: [String: String] = [:]
-        for name in ["report", "style", "script"] {
+        for name in ["report", "style", "script", "card"] {
             guard let url = Bundle.module.url(forResource: name, withExtension: "mustache", subdirectory: "Templates")
                 ?? Bundle.module.url(forResource: name, withExtension: "mustache") else { throw TemplateError.missing(name) }
             texts[name] = try String(contentsOf: url, encoding: .utf8)
         }
+        try library.register(texts["card"]!, named: "card")
         try library.register(texts["report"]!, named: "report")
         var model = HTMLReportBuilder(result: result, options: options, catalog: catalog).model()
         model.css = texts["style"]!
