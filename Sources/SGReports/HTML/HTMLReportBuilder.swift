@@ -225,8 +225,15 @@ struct HTMLReportBuilder {
               symbol: f.symbol, mapCall: Self.mapCall(f), hasCard: hasCard)
     }
 
-    private func cardGroups(_ perKind: [FindingKind: [Finding]]) -> [HTMLReportModel.KindCards] {
-        let chosen = FindingKind.allCases.map { kind in (kind, Array((perKind[kind] ?? []).prefix(max(0, options.htmlFindingsPerKind)))) }
+    /// The card of one finding (every picture drawn), for `sgreplay explain`.
+    func card(for finding: Finding) -> HTMLReportModel.Card? {
+        var perKind: [FindingKind: [Finding]] = [:]
+        perKind[finding.kind] = [finding]
+        return cardGroups(perKind, only: [finding]).first?.cards.first
+    }
+
+    private func cardGroups(_ perKind: [FindingKind: [Finding]], only: [Finding]? = nil) -> [HTMLReportModel.KindCards] {
+        let chosen = FindingKind.allCases.map { kind in (kind, only.map { $0.filter { $0.kind == kind } } ?? Array((perKind[kind] ?? []).prefix(max(0, options.htmlFindingsPerKind)))) }
         let all = chosen.flatMap(\.1)
         // Findings of each map call (for the cards' "same map call" links), over every finding.
         var byMapCall: [String: [Finding]] = [:]
