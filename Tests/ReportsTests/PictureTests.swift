@@ -60,4 +60,25 @@ struct PictureTests {
         let svg = String(html[start.lowerBound..<svgEnd.upperBound])
         #expect(!attributeValues(svg, element: "rect", className: "overlap", attribute: "fill").isEmpty)
     }
+
+    @Test("occupancy: far-apart address windows get a cut axis, each window labelled; findings are marked")
+    func occupancyGapCut() throws {
+        var result = AnalysisFixture.sample
+        let device = try #require(result.mappings.first?.device)
+        var far = try #require(result.mappings.first { $0.device == device })
+        far.firstDMA = 0x4_4000_0000
+        far.mapLine = 999
+        result.mappings.append(far)
+        let html = try writeHTML(result).text
+        let start = try #require(html.range(of: "class=\"occupancy\""))
+        let svgEnd = try #require(html.range(of: "</svg>", range: start.upperBound..<html.endIndex))
+        let svg = String(html[start.lowerBound..<svgEnd.upperBound])
+        #expect(svg.contains("class=\"axis-break\""))
+        #expect(svg.contains("gaps cut"))
+        #expect(svg.contains(">0x440000000<"), "the far window is labelled at its start")
+        #expect(svg.contains("class=\"finding-mark\"") || svg.contains("finding-mark"))
+        // No two address labels closer than 12 px.
+        let ys = svg.components(separatedBy: "text-anchor=\"end\" font-size=\"9.5\"").dropFirst().count
+        #expect(ys >= 2)
+    }
 }

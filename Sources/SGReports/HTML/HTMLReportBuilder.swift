@@ -304,7 +304,7 @@ struct HTMLReportBuilder {
         var byDevice: [String: [MappingRecord]] = [:]
         for m in result.mappings { byDevice[m.device, default: []].append(m) }
         var overlaps: [String: [Finding]] = [:]
-        for f in result.findings where Self.overlapKinds.contains(f.kind) { overlaps[f.device, default: []].append(f) }
+        for f in result.findings { overlaps[f.device, default: []].append(f) }
         let ordered = byDevice.sorted { ($1.value.count, $0.key) < ($0.value.count, $1.key) }
         let shown = ordered.prefix(options.htmlDevices)
         let pictures = shown.enumerated().map { index, entry in
@@ -316,8 +316,8 @@ struct HTMLReportBuilder {
             }
             let sizeTitle = mappings.contains { !$0.outputs.isEmpty } ? "DMA segment sizes" : "mapping sizes"
             let note = mappings.count > options.occupancyMappingLimit
-                ? "\(mappings.count) mappings: drawn as a density grid (darker = more live mappings); red crosses mark overlap findings."
-                : "\(mappings.count) mappings; light bars are still live at the end of the trace; red hatching marks overlaps."
+                ? "\(mappings.count) mappings: drawn as a density grid (darker = more live mappings); crosses mark findings (red: error). The address axis is cut between the windows in use."
+                : "\(mappings.count) mappings; light bars are still live at the end of the trace; red hatching marks overlaps; crosses mark findings (red: error). The address axis is cut between the windows in use."
             return HTMLReportModel.DevicePictures(
                 name: device, occupancy: occupancy.svg()?.rendered ?? "",
                 nents: HistogramPicture(title: "entries per list (nents)", buckets: HistogramPicture.entryBuckets(mappings.map(\.nents))).svg()?.rendered ?? "",
