@@ -2,8 +2,8 @@ import Foundation
 
 /// Raw trace lines, read again from the trace files for the evidence cards: one pass
 /// per file, keeping only the lines asked for. Plain files are read directly, xz and
-/// gzip ones (told by their magic bytes) through `xz -dc` / `gzip -dc`; standard input
-/// and files that cannot be read give no quotes (the card says so).
+/// gzip ones (told by their magic bytes) through `xz -dc` / `gzip -dc`; standard input,
+/// FIFOs and other non-regular files, and files that cannot be read give no quotes (the card says so).
 enum TraceLineQuotes {
     /// Longest quoted line; longer ones are cut with `…`.
     static let maxLineLength = 2000
@@ -18,6 +18,8 @@ enum TraceLineQuotes {
     }
 
     private static func read(file: String, lines: Set<Int>) -> [Int: String]? {
+        // Only regular files: a FIFO or a device was consumed by the analysis and would block or differ.
+        guard (try? FileManager.default.attributesOfItem(atPath: file)[.type] as? FileAttributeType) == .typeRegular else { return nil }
         guard let handle = FileHandle(forReadingAtPath: file) else { return nil }
         let magic = (try? handle.read(upToCount: 6)) ?? Data()
         try? handle.seek(toOffset: 0)

@@ -292,7 +292,7 @@ struct HTMLReportBuilder {
         return { f in
             guard quoting else { return ([], nil) }
             if f.file == "-" { return ([], "raw lines not quoted: the trace came from standard input") }
-            guard let text = lines[f.file] else { return ([], "raw lines not quoted: \(f.file) could not be read again") }
+            guard let text = lines[f.file] else { return ([], "raw lines not quoted: \(f.file) could not be read again (not a regular file, or unreadable)") }
             let quotes = wanted(f).compactMap { label, l in
                 text[l].map { HTMLReportModel.Quote(label: label, location: "\(Self.baseName(f.file)):\(l)", text: $0) }
             }
