@@ -5,7 +5,8 @@ BIN          = .build/$(CONFIG)/sgreplay
 APT_PACKAGES = libelf-dev libdw-dev liblzma-dev zlib1g-dev pkg-config xz-utils gcc binutils python3 elfutils
 SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build test demo bench check-html lab fuzz clean
+.PHONY: all deps build test demo bench check-html lab fuzz clean install
+PREFIX      ?= /usr/local
 
 all: build
 
@@ -17,6 +18,16 @@ deps:
 
 build: deps
 	$(SWIFT) build -c $(CONFIG)
+
+## install: the release binary and its report templates (the sgreplay_SGReports.resources
+##          bundle, which must stay beside the binary) into $(PREFIX)/lib/sgreplay/, with
+##          $(PREFIX)/bin/sgreplay linking to it. `make install PREFIX=$$HOME/.local`.
+install: build
+	install -d "$(DESTDIR)$(PREFIX)/lib/sgreplay" "$(DESTDIR)$(PREFIX)/bin"
+	install -m 755 $(BIN) "$(DESTDIR)$(PREFIX)/lib/sgreplay/sgreplay"
+	rm -rf "$(DESTDIR)$(PREFIX)/lib/sgreplay/sgreplay_SGReports.resources"
+	cp -R .build/$(CONFIG)/sgreplay_SGReports.resources "$(DESTDIR)$(PREFIX)/lib/sgreplay/"
+	ln -sf ../lib/sgreplay/sgreplay "$(DESTDIR)$(PREFIX)/bin/sgreplay"
 
 ## test: the whole suite (Swift Testing).
 test: deps

@@ -57,6 +57,9 @@ public struct DeviceRecord: Sendable, Hashable {
     /// the outputs (no topology, no `iommu:map`, `swiotlb:*` or merged outputs to
     /// show it), in words: findings that depend on it name it and are never definite.
     public var mapperAssumption: String?
+    /// Limits the trace only bounds from below (no topology value): what `sgreplay devices`
+    /// and `devices.csv` show as `>=32`, `>=0x80000`.
+    public var inferredBounds = InferredBounds()
 
     public init(properties: DeviceProperties, kind: String, source: PropertySource, iommuGroup: Int? = nil, notes: [String] = []) {
         self.properties = properties

@@ -48,6 +48,8 @@ public struct Analyzer: Sendable {
         let replayed = Date()
         let (findings, mappings, finishedDevices) = replay.finish(interrupted: accounting.interrupted)
         var devices = finishedDevices
+        let bounds = replay.inference.inferredBounds
+        for i in devices.indices { devices[i].inferredBounds = bounds[devices[i].properties.name] ?? InferredBounds() }
         let coverage = AnalysisCoverage(dmaEventsPerFile: dmaEvents, traceDevices: traceDevices, topology: options.topology)
         for checks in coverage.limitChecks {
             guard let note = checks.note, let i = devices.firstIndex(where: { $0.properties.name == checks.device }) else { continue }

@@ -97,6 +97,12 @@ public struct ReportWriter: Sendable {
         return names.map(url)
     }
 
+    /// One finding's evidence card (detail, raw trace lines, map call, picture) as a
+    /// self-contained HTML page; nil when the result has no finding `id`.
+    public func explainPage(findingID id: String) throws -> String? {
+        try HTMLReport(result: result, options: options, catalog: FindingKindCatalog(overrides: result.kindExplanations)).renderCard(id: id)
+    }
+
     /// Writes a file under a temporary name in its directory and renames it into place,
     /// so that whatever stops the process, a report file is either whole or absent.
     static func place(_ final: URL, _ produce: (URL) throws -> Void) throws {

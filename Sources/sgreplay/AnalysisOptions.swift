@@ -80,7 +80,7 @@ struct AnalysisOptions: ParsableArguments {
     @Option(name: .customLong("kernel"), help: "Kernel release whose mapper behaviour to model (default: topology kernel.release, else current upstream).")
     var kernel: String?
 
-    @Option(name: .customLong("html-findings-per-kind"), help: "How many findings of each kind the HTML report shows (the CSV has all).")
+    @Option(name: .customLong("html-findings-per-kind"), help: "How many findings of each kind get an evidence card with its picture in the HTML report (the table lists every finding up to 5000; findings.csv has all).")
     var htmlFindingsPerKind: Int = 50
 
     @Option(name: .customLong("limits"), help: "Segment limits that judge a device: given (the topology's, always; default) or learned (limits that reproduce the trace once the driver changed them at run time). A topology device's \"limits\" overrides this.")

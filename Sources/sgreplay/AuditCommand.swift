@@ -20,7 +20,11 @@ struct AuditCommand: ParsableCommand {
             else topology.json in its directory (scripts/capture.sh's layout). A trace with no dma:* events, \
             or (without --allow-unused-topology) with topology devices it never names, is not-analysed. \
             --baseline takes a findings.csv (of an earlier analyze or audit): findings with the same \
-            kind, device and call-site symbol are known and do not fail the audit.
+            kind, device and call-site symbol are known and do not fail the audit. Rows without a symbol \
+            (no --vmlinux/--kallsyms and no stack) are a weak key: they match findings without a symbol of \
+            the same kind, device and list shape (entries, first offsets, outputs; findings.csv's list_shape), \
+            or, in a findings.csv without list_shape, any finding of that kind on that device; the audit \
+            says how many matched that way.
             """
     )
 
@@ -55,6 +59,14 @@ struct AuditCommand: ParsableCommand {
         } catch {
             FileHandleStandardError.write("sgreplay audit: baseline \(error)\n")
             throw ExitCode(ExitStatus.usage)
+        }
+        if let baseline, known.weakEntries > 0 {
+            var text = "sgreplay audit: baseline \(baseline): \(known.weakEntries) of \(known.count) entries have no call-site symbol: "
+                + "a weak key, they match any finding without a symbol of the same kind, device and list shape"
+            if known.kindAndDeviceEntries > 0 {
+                text += "; \(known.kindAndDeviceEntries) (no list_shape column) match any finding of the same kind on the same device"
+            }
+            FileHandleStandardError.write(text + " (give --vmlinux or --kallsyms, or record stacks, to key by call site)\n")
         }
         // One topology for every trace, or each trace's own beside it.
         var chosen: [(file: String?, topology: Topology)] = []
@@ -106,10 +118,12 @@ struct AuditCommand: ParsableCommand {
                 let analysed = result.problems.isEmpty
                 if analysed { results.append(result) } else { unreadable = true }
                 let counts = Dictionary(grouping: result.findings, by: \.severity).mapValues(\.count)
-                let new = result.findings.filter { !known.contains($0) }.count
+                let matches = result.findings.map(known.match)
+                let new = matches.filter { $0 == nil }.count
+                let weak = matches.filter { $0?.isWeak == true }.count
                 rows.append([trace, directories[i], "\(result.input.lines)", "\(result.input.eventsUsed)", "\(result.input.lostEvents)", "\(result.input.damaged)", "\(counts[.error] ?? 0)", "\(counts[.warning] ?? 0)", "\(counts[.info] ?? 0)", "\(new)", analysed ? "analysed" : "not-analysed"])
                 let topology = topologies[i].file.map { ", topology \($0)" } ?? ", no topology"
-                print("\(trace): \(analysed ? "" : "NOT ANALYSED, ")\(findingsLine(result)), \(new) not in baseline\(topology) → \(directories[i])/")
+                print("\(trace): \(analysed ? "" : "NOT ANALYSED, ")\(findingsLine(result)), \(new) not in baseline\(weak > 0 ? " (\(weak) known only by a weak key: no call-site symbol)" : "")\(topology) → \(directories[i])/")
             case .failure(let error):
                 unreadable = true
                 FileHandleStandardError.write("sgreplay audit: \(error)\n")

@@ -9,7 +9,7 @@ struct SGReplayCommand: ParsableCommand {
         version: "sgreplay \(version)",
         subcommands: [
             AnalyzeCommand.self, AuditCommand.self, DevicesCommand.self,
-            SymbolizeCommand.self, ModelsCommand.self, GenerateCommand.self, IngestCommand.self,
+            ExplainCommand.self, SymbolizeCommand.self, ModelsCommand.self, GenerateCommand.self, IngestCommand.self,
         ]
     )
 

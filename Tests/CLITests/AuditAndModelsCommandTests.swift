@@ -24,6 +24,9 @@ import Testing
         let second = try CLIRunner.run(["audit", traces.path, "--out", dir.appendingPathComponent("out2").path, "--baseline", baseline])
         #expect(second.status == 0, "stdout: \(second.stdout) stderr: \(second.stderr)")
         #expect(second.stdout.contains("0 not in baseline"))
+        // buggy-p2p has no symbols: every match rests on a weak key, and audit says so.
+        #expect(second.stdout.contains("known only by a weak key: no call-site symbol"), "\(second.stdout)")
+        #expect(second.stderr.contains("have no call-site symbol: a weak key"), "\(second.stderr)")
         // One topology for both traces: the correct trace never names buggy-p2p's 05:00.0 and 06:00.0.
         let topology = traces.appendingPathComponent("buggy-p2p.topology.json").path
         let shared = try CLIRunner.run(["audit", traces.path, "--topology", topology, "--out", dir.appendingPathComponent("out3").path])

@@ -21,6 +21,25 @@ import Testing
         #expect(lines.contains { $0.hasPrefix("0000:00:1f.2  pci   dma") })
     }
 
+    @Test("devices.csv shows inferred lower bounds as 'sgreplay devices' does (>=32, >=0x80000), notes last")
+    func devicesCSVAgreesWithTheTable() throws {
+        let dir = try CLIRunner.temporaryDirectory()
+        _ = try CLIRunner.run(["analyze", Self.capture, "--out", dir.path, "--format", "csv"])
+        let csv = try String(contentsOf: dir.appendingPathComponent("devices.csv"), encoding: .utf8)
+        let lines = csv.split(separator: "\r\n").map(String.init)
+        #expect(lines.first == "device,kind,iommu,granule,dma_mask_bits,max_segment_size,segment_boundary_mask,source,notes")
+        let table = try Self.run(["devices", Self.capture]).stdout.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true).map(String.init) }
+        for name in ["0000:00:02.0", "0000:00:1f.2"] {
+            let row = try #require(lines.first { $0.hasPrefix(name + ",") }).split(separator: ",", maxSplits: 8).map(String.init)
+            let cells = try #require(table.first { $0.first == name })
+            // table: device kind iommu group granule dma_mask_bits max_segment_size boundary source notes…
+            #expect(row[4] == cells[5] && row[4].hasPrefix(">="), "\(row) vs \(cells)")
+            #expect(row[5] == cells[6] && row[5].hasPrefix(">=0x"))
+            #expect(row[7] == "inferred")
+            #expect(row[8].contains("iommu: translated"))
+        }
+    }
+
     @Test func topologyWinsAndJSONLoadsBack() throws {
         let topology = Self.repoRoot.appendingPathComponent("traces/real-6.1-iommu-lazy.topology.json").path
         let table = try Self.run(["devices", Self.capture, "--topology", topology])

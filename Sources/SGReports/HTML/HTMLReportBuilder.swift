@@ -10,17 +10,20 @@ struct HTMLReportBuilder {
 
     static let overlapKinds: Set<FindingKind> = [.overlapLive, .overlapInList, .overlapP2PIOVA]
 
+    /// Rows rendered into the page itself (the first page of the table); the script renders the rest.
+    static let firstPageRows = 100
+
     func model() -> HTMLReportModel {
         let findings = result.findings
         var perKind: [FindingKind: [Finding]] = [:]
         for f in findings { perKind[f.kind, default: []].append(f) }
         let counts = severityCounts(findings)
-        let shownRows = FindingKind.allCases.flatMap { (perKind[$0] ?? []).prefix(options.htmlFindingsPerKind) }
-        let pictured = Set(FindingKind.allCases.flatMap { kind in
-            (perKind[kind] ?? []).filter(hasEvidence).prefix(options.htmlPicturesPerKind).map(\.id)
-        })
+        let tableRows = Array(findings.prefix(max(0, options.htmlTableRowLimit)))
+        let cardGroups = cardGroups(perKind)
+        let carded = Set(cardGroups.flatMap { $0.cards.map(\.id) })
         let (sites, sitesMore) = callSites(findings)
         let (pictures, picturesMore) = devicePictures()
+        let rows = tableRows.map { row($0, hasCard: carded.contains($0.id)) }
         return HTMLReportModel(
             title: "sgreplay report — " + (result.traces.isEmpty ? "(no trace)" : result.traces.map(Self.baseName).joined(separator: ", ")),
             traces: result.traces,
@@ -44,15 +47,54 @@ struct HTMLReportBuilder {
             quietKinds: Optional(FindingKind.allCases.filter { perKind[$0] == nil }.map(\.rawValue).joined(separator: ", "))
                 .flatMap { $0.isEmpty ? nil : $0 },
             sites: sites, sitesMore: Self.nonZero(sitesMore),
-            findings: shownRows.map { row($0, pictured: pictured.contains($0.id)) },
-            findingsShown: shownRows.count,
-            findingsTruncated: shownRows.count < findings.count,
+            findings: Array(rows.prefix(Self.firstPageRows)),
+            findingsData: Self.scriptJSON(rows.map(\.dataRow)),
+            findingsShown: rows.count,
+            findingsTruncated: rows.count < findings.count,
+            tableLimit: options.htmlTableRowLimit,
             perKind: options.htmlFindingsPerKind,
             kindOptions: FindingKind.allCases.filter { perKind[$0] != nil }.map(\.rawValue),
-            deviceOptions: Array(Set(shownRows.map(\.device))).sorted(),
-            cardGroups: cardGroups(perKind),
+            deviceOptions: Array(Set(tableRows.map(\.device))).sorted(),
+            cardGroups: cardGroups,
             devicePictures: pictures, devicePicturesMore: Self.nonZero(picturesMore),
             css: "", script: "")
+    }
+
+    /// JSON for a `<script type="application/json">` block: `<`, `>` and `&` as `\\u` escapes,
+    /// so no trace text can close the element or open markup.
+    static func scriptJSON(_ rows: [[String]]) -> String {
+        var out = "["
+        for (i, row) in rows.enumerated() {
+            if i > 0 { out += ",\n" }
+            out += "[" + row.map(jsonString).joined(separator: ",") + "]"
+        }
+        return out + "]"
+    }
+
+    static func jsonString(_ text: String) -> String {
+        var out = "\""
+        for u in text.unicodeScalars {
+            switch u {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case "<": out += "\\u003c"
+            case ">": out += "\\u003e"
+            case "&": out += "\\u0026"
+            case "\u{2028}": out += "\\u2028"
+            case "\u{2029}": out += "\\u2029"
+            default:
+                if u.value < 0x20 {
+                    let h = String(u.value, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: 4 - h.count) + h
+                } else {
+                    out.unicodeScalars.append(u)
+                }
+            }
+        }
+        return out + "\""
     }
 
     /// Nil for zero (and negatives), so `{{#n}}` sections stay hidden.
@@ -140,8 +182,8 @@ struct HTMLReportBuilder {
         return result.devices.sorted { $0.properties.name < $1.properties.name }.map { d in
             let p = d.properties
             return .init(name: p.name, kind: d.kind, iommu: p.iommu.rawValue, granule: ValueFormat.bytes(p.iovaGranule),
-                         mask: ValueFormat.maskBits(p.addressLimit).map { "\($0)-bit" } ?? ValueFormat.hex(p.addressLimit),
-                         maxSegment: ValueFormat.bytes(UInt64(p.maxSegmentSize)), boundary: ValueFormat.hex(p.segmentBoundaryMask),
+                         mask: d.inferredBounds.dmaMaskBits.map { "≥ \($0)-bit" } ?? ValueFormat.maskBits(p.addressLimit).map { "\($0)-bit" } ?? ValueFormat.hex(p.addressLimit),
+                         maxSegment: d.inferredBounds.largestSegment.map { "≥ " + ValueFormat.bytes($0) } ?? ValueFormat.bytes(UInt64(p.maxSegmentSize)), boundary: ValueFormat.hex(p.segmentBoundaryMask),
                          source: d.source.rawValue, inferred: d.source == .inferred, mappings: mappings[p.name] ?? 0,
                          findings: findings[p.name] ?? 0, notes: d.notes.joined(separator: "; "))
         }
@@ -173,28 +215,88 @@ struct HTMLReportBuilder {
         return (rows, max(0, sorted.count - rows.count))
     }
 
-    private func row(_ f: Finding, pictured: Bool) -> HTMLReportModel.FindingRow {
+    /// `file:line` of the map call a finding belongs to (``FindingFacts/mapLine(_:)``).
+    static func mapCall(_ f: Finding) -> String { "\(baseName(f.file)):\(FindingFacts.mapLine(f))" }
+
+    private func row(_ f: Finding, hasCard: Bool) -> HTMLReportModel.FindingRow {
         .init(id: f.id, kind: f.kind.rawValue, severity: f.severity.rawValue, confidence: f.confidence.rawValue, device: f.device,
               time: ValueFormat.seconds(f.time), timeSort: String(format: "%020.6f", f.time), location: "\(Self.baseName(f.file)):\(f.line)",
               file: f.file, line: f.line, event: f.event, detail: f.detail, expected: f.expected, observed: f.observed,
-              symbol: f.symbol, hasPicture: pictured)
+              symbol: f.symbol, mapCall: Self.mapCall(f), hasCard: hasCard)
     }
 
-    private func cardGroups(_ perKind: [FindingKind: [Finding]]) -> [HTMLReportModel.KindCards] {
-        FindingKind.allCases.compactMap { kind in
-            guard let list = perKind[kind] else { return nil }
-            let withEvidence = list.filter(hasEvidence)
-            let cards = withEvidence.prefix(options.htmlPicturesPerKind).map { f in
-                HTMLReportModel.Card(
+    /// The card of one finding (every picture drawn), for `sgreplay explain`.
+    func card(for finding: Finding) -> HTMLReportModel.Card? {
+        var perKind: [FindingKind: [Finding]] = [:]
+        perKind[finding.kind] = [finding]
+        return cardGroups(perKind, only: [finding]).first?.cards.first
+    }
+
+    private func cardGroups(_ perKind: [FindingKind: [Finding]], only: [Finding]? = nil) -> [HTMLReportModel.KindCards] {
+        let chosen = FindingKind.allCases.map { kind in (kind, only.map { $0.filter { $0.kind == kind } } ?? Array((perKind[kind] ?? []).prefix(max(0, options.htmlFindingsPerKind)))) }
+        let all = chosen.flatMap(\.1)
+        // Findings of each map call (for the cards' "same map call" links), over every finding.
+        var byMapCall: [String: [Finding]] = [:]
+        for f in result.findings { byMapCall[f.file + "\u{1F}" + String(FindingFacts.mapLine(f)), default: []].append(f) }
+        let quotes = quotedLines(all)
+        var pictureBytes = 0
+        return chosen.compactMap { kind, list in
+            guard !list.isEmpty else { return nil }
+            let cards = list.map { f -> HTMLReportModel.Card in
+                var svg: String?
+                var omitted = false
+                if hasEvidence(f) {
+                    if pictureBytes < options.htmlPictureBytes {
+                        svg = MappingPicture(finding: f, pictureID: "pic-" + Self.anchor(f.id)).svg()?.rendered
+                        pictureBytes += svg?.utf8.count ?? 0
+                    } else {
+                        omitted = true
+                    }
+                }
+                let siblings = (byMapCall[f.file + "\u{1F}" + String(FindingFacts.mapLine(f))] ?? []).filter { $0.id != f.id }
+                let q = quotes(f)
+                return HTMLReportModel.Card(
                     id: f.id, kind: f.kind.rawValue, severity: f.severity.rawValue, confidence: f.confidence.rawValue,
                     device: f.device, location: "\(f.file):\(f.line)", event: f.event, detail: f.detail,
                     expected: f.expected, observed: f.observed, symbol: f.symbol, source: f.source,
-                    hasCallSite: !f.symbol.isEmpty || !f.source.isEmpty,
-                    svg: MappingPicture(finding: f, pictureID: "pic-" + Self.anchor(f.id)).svg()?.rendered ?? "")
+                    hasCallSite: !f.symbol.isEmpty || !f.source.isEmpty, svg: svg, pictureOmitted: omitted,
+                    mapCall: Self.mapCall(f),
+                    sameMapCall: siblings.prefix(20).map { .init(id: $0.id, kind: $0.kind.rawValue) },
+                    sameMapCallMore: Self.nonZero(siblings.count - 20),
+                    quotes: q.lines, quotesNote: q.note, hasSameMapCall: !siblings.isEmpty, hasQuotes: !q.lines.isEmpty)
             }
-            guard !cards.isEmpty else { return nil }
             return .init(kind: kind.rawValue, title: catalog.title(kind), explanation: catalog.explanation(kind), cards: cards,
-                         more: Self.nonZero(list.count - cards.count), anchor: "cards-" + kind.rawValue)
+                         more: Self.nonZero((perKind[kind]?.count ?? 0) - cards.count), anchor: "cards-" + kind.rawValue)
+        }
+    }
+
+    /// The raw trace lines of each card: the map call, the finding's own event when it is
+    /// another line, and the unmap of a map finding's mapping when the trace has it.
+    private func quotedLines(_ cards: [Finding]) -> (Finding) -> (lines: [HTMLReportModel.Quote], note: String?) {
+        var unmapOf: [String: Int] = [:]
+        for m in result.mappings { if let u = m.unmapLine { unmapOf[m.mapFile + "\u{1F}" + String(m.mapLine)] = u } }
+        func wanted(_ f: Finding) -> [(String, Int)] {
+            let map = FindingFacts.mapLine(f)
+            var out: [(String, Int)] = [("map", map)]
+            if f.line != map { out.append((f.event, f.line)) }
+            if let u = unmapOf[f.file + "\u{1F}" + String(map)], u != f.line { out.append(("unmap", u)) }
+            return out
+        }
+        var lines: [String: [Int: String]] = [:]
+        if options.quoteTraceLines {
+            var need: [String: Set<Int>] = [:]
+            for f in cards { for (_, l) in wanted(f) { need[f.file, default: []].insert(l) } }
+            lines = TraceLineQuotes.read(need)
+        }
+        let quoting = options.quoteTraceLines
+        return { f in
+            guard quoting else { return ([], nil) }
+            if f.file == "-" { return ([], "raw lines not quoted: the trace came from standard input") }
+            guard let text = lines[f.file] else { return ([], "raw lines not quoted: \(f.file) could not be read again (not a regular file, or unreadable)") }
+            let quotes = wanted(f).compactMap { label, l in
+                text[l].map { HTMLReportModel.Quote(label: label, location: "\(Self.baseName(f.file)):\(l)", text: $0) }
+            }
+            return (quotes, nil)
         }
     }
 
@@ -202,7 +304,7 @@ struct HTMLReportBuilder {
         var byDevice: [String: [MappingRecord]] = [:]
         for m in result.mappings { byDevice[m.device, default: []].append(m) }
         var overlaps: [String: [Finding]] = [:]
-        for f in result.findings where Self.overlapKinds.contains(f.kind) { overlaps[f.device, default: []].append(f) }
+        for f in result.findings { overlaps[f.device, default: []].append(f) }
         let ordered = byDevice.sorted { ($1.value.count, $0.key) < ($0.value.count, $1.key) }
         let shown = ordered.prefix(options.htmlDevices)
         let pictures = shown.enumerated().map { index, entry in
@@ -214,8 +316,8 @@ struct HTMLReportBuilder {
             }
             let sizeTitle = mappings.contains { !$0.outputs.isEmpty } ? "DMA segment sizes" : "mapping sizes"
             let note = mappings.count > options.occupancyMappingLimit
-                ? "\(mappings.count) mappings: drawn as a density grid (darker = more live mappings); red crosses mark overlap findings."
-                : "\(mappings.count) mappings; light bars are still live at the end of the trace; red hatching marks overlaps."
+                ? "\(mappings.count) mappings: drawn as a density grid (darker = more live mappings); crosses mark findings (red: error). The address axis is cut between the windows in use."
+                : "\(mappings.count) mappings; light bars are still live at the end of the trace; red hatching marks overlaps; crosses mark findings (red: error). The address axis is cut between the windows in use."
             return HTMLReportModel.DevicePictures(
                 name: device, occupancy: occupancy.svg()?.rendered ?? "",
                 nents: HistogramPicture(title: "entries per list (nents)", buckets: HistogramPicture.entryBuckets(mappings.map(\.nents))).svg()?.rendered ?? "",

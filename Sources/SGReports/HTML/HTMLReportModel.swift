@@ -19,12 +19,24 @@ struct HTMLReportModel {
     struct FindingRow {
         var id: String; var kind: String; var severity: String; var confidence: String; var device: String
         var time: String; var timeSort: String; var location: String; var file: String; var line: Int; var event: String
-        var detail: String; var expected: String; var observed: String; var symbol: String; var hasPicture: Bool
+        var detail: String; var expected: String; var observed: String; var symbol: String; var mapCall: String; var hasCard: Bool
+        /// The row in the script's data, in the order `script.mustache` reads it.
+        var dataRow: [String] {
+            [id, kind, severity, confidence, device, time, timeSort, location, file, event, detail, expected, observed, symbol,
+             mapCall, hasCard ? "1" : ""]
+        }
     }
+    struct Quote { var label: String; var location: String; var text: String }
+    struct Sibling { var id: String; var kind: String }
     struct Card {
         var id: String; var kind: String; var severity: String; var confidence: String; var device: String
         var location: String; var event: String; var detail: String; var expected: String; var observed: String
-        var symbol: String; var source: String; var hasCallSite: Bool; var svg: String
+        var symbol: String; var source: String; var hasCallSite: Bool; var svg: String?; var pictureOmitted: Bool
+        /// `file:line` of the map call, the other findings of the same call, the raw trace lines.
+        var mapCall: String; var sameMapCall: [Sibling]; var sameMapCallMore: Int?
+        var quotes: [Quote]; var quotesNote: String?
+        /// Stored, not computed: Mustache reads fields through `Mirror`.
+        var hasSameMapCall: Bool; var hasQuotes: Bool
     }
     struct KindCards { var kind: String; var title: String; var explanation: String; var cards: [Card]; var more: Int?; var anchor: String }
     struct DevicePictures { var name: String; var occupancy: String; var nents: String; var sizes: String; var note: String }
@@ -54,9 +66,13 @@ struct HTMLReportModel {
     var quietKinds: String?
     var sites: [SiteRow]
     var sitesMore: Int?
+    /// The table's first page, rendered into the page (readable without scripts).
     var findings: [FindingRow]
+    /// Every table row as JSON (``HTMLReportBuilder/scriptJSON(_:)``) for the script's pages, filter and sort.
+    var findingsData: String
     var findingsShown: Int
     var findingsTruncated: Bool
+    var tableLimit: Int
     var perKind: Int
     var kindOptions: [String]
     var deviceOptions: [String]

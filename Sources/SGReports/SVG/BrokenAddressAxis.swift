@@ -20,7 +20,10 @@ struct BrokenAddressAxis {
     static let breakWidth = 18.0
     static let maxPieces = 6
 
-    init(ranges: [(UInt64, UInt64)], pixelStart: Double, pixelEnd: Double) {
+    /// With `bytesPerPixel`, every piece is drawn at that scale (at least 70 px wide), so two
+    /// axes built with the same value show the same length as the same width; the axis may then
+    /// end before `pixelEnd`. Without it, the pieces share the whole width by span.
+    init(ranges: [(UInt64, UInt64)], pixelStart: Double, pixelEnd: Double, bytesPerPixel: Double? = nil) {
         self.pixelStart = pixelStart
         self.pixelEnd = pixelEnd
         var clusters: [(low: UInt64, high: UInt64)] = []
@@ -55,7 +58,7 @@ struct BrokenAddressAxis {
         let minimum = min(70.0, usable / Double(padded.count))
         let spans = padded.map { Double($0.1 - $0.0) }
         let total = spans.reduce(0, +)
-        var widths = spans.map { max(minimum, usable * $0 / total) }
+        var widths = spans.map { span in max(minimum, bytesPerPixel.map { span / $0 } ?? usable * span / total) }
         let excess = widths.reduce(0, +) - usable
         if excess > 0 {
             let shrinkable = widths.reduce(0) { $0 + max($1 - minimum, 0) }
@@ -94,6 +97,11 @@ struct BrokenAddressAxis {
     /// Centres of the break marks between pieces.
     var breakPositions: [Double] {
         zip(pieces, pieces.dropFirst()).map { ($0.x1 + $1.x0) / 2 }
+    }
+
+    /// Bytes per pixel of the widest-scaled piece (the scale two axes share with `bytesPerPixel`).
+    var bytesPerPixel: Double {
+        pieces.map { Double($0.high - $0.low) / max($0.x1 - $0.x0, 1) }.max() ?? 1
     }
 
     /// Sum of the pieces' spans (what the axis shows, without the gaps).

@@ -28,6 +28,20 @@ struct MappingPicture {
         evidence.offendingObserved.filter { $0 >= 0 && $0 < evidence.observed.count }
     }
 
+    var inputRanges: [(UInt64, UInt64)] { evidence.inputs.map { ($0.phys, UInt64($0.length)) } }
+    var dmaRanges: [(UInt64, UInt64)] {
+        (evidence.expected + evidence.observed).map { ($0.address, UInt64($0.length)) } + evidence.relatedRanges.map { ($0.start, $0.length) }
+    }
+
+    /// One scale for the physical and the DMA axis, so that an input and the output it became
+    /// are the same width: the coarser of the two axes' own scales (nil when only one is drawn).
+    var sharedBytesPerPixel: Double? {
+        guard !evidence.inputs.isEmpty, !dmaRanges.isEmpty else { return nil }
+        let a = BrokenAddressAxis(ranges: inputRanges, pixelStart: Self.plotStart, pixelEnd: Self.plotEnd)
+        let b = BrokenAddressAxis(ranges: dmaRanges, pixelStart: Self.plotStart, pixelEnd: Self.plotEnd)
+        return max(a.bytesPerPixel, b.bytesPerPixel)
+    }
+
     /// Nil when the finding carries nothing to draw.
     func svg() -> SVGElement? {
         let e = evidence
@@ -38,7 +52,7 @@ struct MappingPicture {
 
         if !e.inputs.isEmpty {
             let scale = BrokenAddressAxis(ranges: e.inputs.map { ($0.phys, UInt64($0.length)) },
-                                          pixelStart: Self.plotStart, pixelEnd: Self.plotEnd)
+                                          pixelStart: Self.plotStart, pixelEnd: Self.plotEnd, bytesPerPixel: sharedBytesPerPixel)
             body.append(PictureAxis.laneLabel("input (physical)", y: y + 13))
             for (i, entry) in e.inputs.enumerated() {
                 body += segment(scale, start: entry.phys, length: UInt64(entry.length), y: y, color: Self.inputColor,
@@ -51,7 +65,8 @@ struct MappingPicture {
         let dmaRanges = (e.expected + e.observed).map { ($0.address, UInt64($0.length)) }
             + e.relatedRanges.map { ($0.start, $0.length) }
         if !dmaRanges.isEmpty {
-            let scale = BrokenAddressAxis(ranges: dmaRanges, pixelStart: Self.plotStart, pixelEnd: Self.plotEnd)
+            let scale = BrokenAddressAxis(ranges: dmaRanges, pixelStart: Self.plotStart, pixelEnd: Self.plotEnd,
+                                          bytesPerPixel: sharedBytesPerPixel)
             let expectedY = y, observedY = y + 30, relatedY = y + 60
             if !e.expected.isEmpty {
                 body.append(PictureAxis.laneLabel("expected (model)", y: expectedY + 13))

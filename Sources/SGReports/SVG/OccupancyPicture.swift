@@ -4,11 +4,15 @@ import SGReplay
 /// One device's DMA address occupancy over time: each mapping is a bar from its
 /// map to its unmap time at `[first_dma, first_dma + total_len)`; mappings still
 /// live at the end run to the right edge in a lighter colour; overlaps are hatched
-/// red. Above ``limit`` mappings the picture becomes a bounded density grid, with
-/// the device's overlap findings marked as red crosses.
+/// red. The address axis (y) is cut at the gaps between the address windows in use
+/// (``BrokenAddressAxis``, as the evidence cards do), so IOVA regions gigabytes apart
+/// each get their own to-scale band. Above ``limit`` mappings the picture becomes a
+/// bounded density grid. The device's findings are marked where they happened
+/// (time, address): red crosses for errors, orange for the rest.
 struct OccupancyPicture {
     let device: String
     let mappings: [MappingRecord]
+    /// The device's findings (marked; the first 200).
     let overlapFindings: [Finding]
     let limit: Int
     let pictureID: String
@@ -28,8 +32,9 @@ struct OccupancyPicture {
         guard !mappings.isEmpty else { return nil }
         let t0 = mappings.map(\.timeMap).min() ?? 0
         let t1 = max(mappings.map { max($0.timeMap, $0.timeUnmap ?? $0.timeMap) }.max() ?? t0, t0 + 1e-6)
-        let addr = AddressScale.covering(mappings.map { ($0.firstDMA, max($0.totalLength, 1)) }, padding: 0.02,
-                                         pixelStart: Self.plotBottom, pixelEnd: Self.plotTop)
+        let addr = VerticalAddressAxis(BrokenAddressAxis(ranges: mappings.map { ($0.firstDMA, max($0.totalLength, 1)) },
+                                                         pixelStart: 0, pixelEnd: Self.plotBottom - Self.plotTop),
+                                       bottom: Self.plotBottom)
         let tx = { (t: Double) in Self.plotLeft + (t - t0) / (t1 - t0) * (Self.plotRight - Self.plotLeft) }
         var body: [SVGElement] = [.rect(x: Self.plotLeft, y: Self.plotTop, width: Self.plotRight - Self.plotLeft,
                                         height: Self.plotBottom - Self.plotTop, fill: "#fafafa", stroke: "#ccc")]
@@ -46,13 +51,13 @@ struct OccupancyPicture {
                          className: "occupancy", defs: [.hatchPattern(id: "\(pictureID)-hatch")], children: body)
     }
 
-    private func barHeight(_ addr: AddressScale, _ m: MappingRecord) -> (y: Double, h: Double) {
-        let yTop = addr.clampedX(m.firstDMA &+ max(m.totalLength, 1)), yBottom = addr.clampedX(m.firstDMA)
+    private func barHeight(_ addr: VerticalAddressAxis, _ m: MappingRecord) -> (y: Double, h: Double) {
+        let yTop = addr.endY(start: m.firstDMA, length: max(m.totalLength, 1)), yBottom = addr.y(m.firstDMA)
         let h = max(yBottom - yTop, 1.5)
         return (yBottom - h, h)
     }
 
-    private func bars(_ mappings: [MappingRecord], addr: AddressScale, tx: (Double) -> Double, end: Double) -> [SVGElement] {
+    private func bars(_ mappings: [MappingRecord], addr: VerticalAddressAxis, tx: (Double) -> Double, end: Double) -> [SVGElement] {
         var out: [SVGElement] = []
         for m in mappings {
             let (y, h) = barHeight(addr, m)
@@ -74,7 +79,7 @@ struct OccupancyPicture {
                 let lo = max(ma.firstDMA, mb.firstDMA), hi = min(ma.firstDMA &+ ma.totalLength, mb.firstDMA &+ mb.totalLength)
                 guard lo < hi else { continue }
                 let x0 = tx(mb.timeMap), x1 = tx(min(endA, mb.timeUnmap ?? end))
-                let yTop = addr.clampedX(hi), yBottom = addr.clampedX(lo)
+                let yTop = addr.endY(start: lo, length: hi - lo), yBottom = addr.y(lo)
                 out.append(.rect(x: x0, y: yTop - 2, width: max(x1 - x0, 3), height: max(yBottom - yTop, 1.5) + 4,
                                  fill: "url(#\(pictureID)-hatch)", stroke: "#d62728", className: "overlap",
                                  title: "overlap \(ValueFormat.hex(lo))–\(ValueFormat.hex(hi)): lines \(ma.mapLine) and \(mb.mapLine)"))
@@ -86,11 +91,12 @@ struct OccupancyPicture {
     }
 
     /// Live-mapping counts on a bounded grid (difference array per row), drawn as merged runs.
-    private func densityGrid(_ mappings: [MappingRecord], addr: AddressScale, t0: Double, t1: Double) -> [SVGElement] {
+    private func densityGrid(_ mappings: [MappingRecord], addr: VerticalAddressAxis, t0: Double, t1: Double) -> [SVGElement] {
         let cols = Self.gridColumns, rows = Self.gridRows
         var diff = [[Int32]](repeating: [Int32](repeating: 0, count: cols + 1), count: rows)
+        let height = Self.plotBottom - Self.plotTop
         let rowOf = { (a: UInt64) -> Int in
-            let f = Double(a > addr.low ? a - addr.low : 0) / Double(addr.span)
+            let f = (Self.plotBottom - addr.y(a)) / height
             return min(max(Int(f * Double(rows)), 0), rows - 1)
         }
         let colOf = { (t: Double) -> Int in
@@ -98,7 +104,7 @@ struct OccupancyPicture {
             return f.isFinite ? min(max(Int(f), 0), cols - 1) : 0
         }
         for m in mappings {
-            let r0 = rowOf(m.firstDMA), r1 = rowOf(m.firstDMA &+ max(m.totalLength, 1) &- 1)
+            let r0 = rowOf(m.firstDMA), r1 = max(r0, min(rows - 1, Int((Self.plotBottom - addr.endY(start: m.firstDMA, length: max(m.totalLength, 1))) / height * Double(rows) - 1e-9)))
             let c0 = colOf(m.timeMap), c1 = colOf(m.timeUnmap ?? t1)
             for r in r0...max(r0, r1) {
                 diff[r][c0] += 1
@@ -130,23 +136,49 @@ struct OccupancyPicture {
         return out
     }
 
-    private func findingMarks(addr: AddressScale, tx: (Double) -> Double) -> [SVGElement] {
+    private func findingMarks(addr: VerticalAddressAxis, tx: (Double) -> Double) -> [SVGElement] {
         overlapFindings.filter { $0.time.isFinite }.prefix(200).compactMap { f in
-            guard let a = f.evidence.offendingObserved.first.flatMap({ $0 >= 0 && $0 < f.evidence.observed.count ? f.evidence.observed[$0].address : nil })
-                    ?? f.evidence.observed.first?.address else { return nil }
-            let x = tx(f.time), y = addr.clampedX(a)
-            return SVGElement.path("M\(SVGElement.n(x - 4)),\(SVGElement.n(y - 4)) l8,8 m0,-8 l-8,8", stroke: "#d62728", width: 2,
-                                   extra: [("class", "overlap-mark")])
+            let e = f.evidence
+            guard let a = e.offendingObserved.first.flatMap({ $0 >= 0 && $0 < e.observed.count ? e.observed[$0].address : nil })
+                    ?? e.observed.first?.address ?? e.relatedRanges.first?.start else { return nil }
+            let x = tx(f.time), y = addr.y(a)
+            let color = f.severity == .error ? "#d62728" : "#e08a00"
+            return SVGElement("path", [("d", "M\(SVGElement.n(x - 4)),\(SVGElement.n(y - 4)) l8,8 m0,-8 l-8,8"), ("fill", "none"),
+                                       ("stroke", color), ("stroke-width", "2"),
+                                       ("class", Self.overlapKinds.contains(f.kind) ? "overlap-mark finding-mark" : "finding-mark")],
+                              children: [SVGElement("title", text: "\(f.id) \(f.kind.rawValue) (\(f.severity.rawValue)) at \(ValueFormat.hex(a)), line \(f.line)")])
         }
     }
 
-    private func axes(addr: AddressScale, t0: Double, t1: Double) -> [SVGElement] {
+    static let overlapKinds: Set<FindingKind> = [.overlapLive, .overlapInList, .overlapP2PIOVA]
+
+    private func axes(addr: VerticalAddressAxis, t0: Double, t1: Double) -> [SVGElement] {
         var out: [SVGElement] = []
-        for tick in addr.powerOfTwoTicks() {
-            let y = addr.x(tick)
-            out.append(.line(x1: Self.plotLeft - 4, y1: y, x2: Self.plotLeft, y2: y, stroke: "#888"))
-            out.append(.text(ValueFormat.hex(tick), x: Self.plotLeft - 6, y: y + 3, anchor: "end", size: 9.5, fill: "#555",
-                             className: "mono"))
+        let axis = addr.axis
+        for piece in axis.pieces {
+            let yLow = addr.bottom - piece.x0, yHigh = addr.bottom - piece.x1
+            out.append(.line(x1: Self.plotLeft - 1, y1: yLow, x2: Self.plotLeft - 1, y2: yHigh, stroke: "#888"))
+            // Ticks inside a piece tall enough for several; else one label at its data start.
+            let scale = piece.scale
+            let ticks = piece.x1 - piece.x0 >= 60 ? scale.powerOfTwoTicks().filter { $0 >= piece.dataLow } : []
+            let labelled = ticks.isEmpty ? [piece.dataLow] : ticks
+            var lastY = Double.infinity
+            for tick in labelled {
+                let y = addr.bottom - scale.clampedX(tick)
+                guard lastY - y >= 12 else { continue }   // never two labels on top of each other
+                lastY = y
+                out.append(.line(x1: Self.plotLeft - 5, y1: y, x2: Self.plotLeft - 1, y2: y, stroke: "#888"))
+                out.append(.text(ValueFormat.hex(tick), x: Self.plotLeft - 7, y: y + 3, anchor: "end", size: 9.5, fill: "#555",
+                                 className: "mono"))
+            }
+        }
+        for x in axis.breakPositions {
+            let y = addr.bottom - x
+            // A cut: a light band across the plot and a double slash on the axis.
+            out.append(.rect(x: Self.plotLeft, y: y - BrokenAddressAxis.breakWidth / 2 + 3, width: Self.plotRight - Self.plotLeft,
+                             height: BrokenAddressAxis.breakWidth - 6, fill: "#fff", extra: [("class", "axis-cut")]))
+            out.append(.path("M\(SVGElement.n(Self.plotLeft - 6)),\(SVGElement.n(y + 1)) l8,-4 M\(SVGElement.n(Self.plotLeft - 6)),\(SVGElement.n(y + 5)) l8,-4",
+                             stroke: "#666", width: 1.4, extra: [("class", "axis-break")]))
         }
         for i in 0...4 {
             let t = t0 + (t1 - t0) * Double(i) / 4
@@ -156,8 +188,22 @@ struct OccupancyPicture {
                              anchor: i == 0 ? "start" : (i == 4 ? "end" : "middle"), size: 9.5, fill: "#555"))
         }
         out.append(.text("time →", x: Self.plotRight, y: Self.plotBottom + 32, anchor: "end", size: 10, fill: "#777"))
-        out.append(.text("DMA address window \(ValueFormat.bytes(addr.span)) ↑", x: Self.plotLeft, y: Self.plotBottom + 32,
-                         size: 10, fill: "#777"))
+        let pieces = axis.pieces.count
+        let what = pieces > 1 ? "\(pieces) address windows, \(ValueFormat.bytes(axis.visibleSpan)) shown (gaps cut)"
+                              : "DMA address window \(ValueFormat.bytes(axis.visibleSpan))"
+        out.append(.text("DMA address ↑ — \(what)", x: Self.plotLeft, y: Self.plotBottom + 32, size: 10, fill: "#777"))
         return out
     }
+}
+
+/// A ``BrokenAddressAxis`` laid out bottom-up: address `a` at `bottom - axis.x(a)`.
+struct VerticalAddressAxis {
+    let axis: BrokenAddressAxis
+    let bottom: Double
+    init(_ axis: BrokenAddressAxis, bottom: Double) {
+        self.axis = axis
+        self.bottom = bottom
+    }
+    func y(_ a: UInt64) -> Double { bottom - axis.x(a) }
+    func endY(start: UInt64, length: UInt64) -> Double { bottom - axis.endX(start: start, length: length) }
 }
