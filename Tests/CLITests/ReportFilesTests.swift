@@ -110,3 +110,20 @@ import Testing
         }
     }
 }
+
+extension ReportFilesTests {
+    /// The real capture's report lists every finding (the table's data holds each id, the
+    /// filter runs over it) with an anchor each, and offers the grouping by map call.
+    @Test func realCaptureHTMLListsEveryFinding() throws {
+        let topology = CLIRunner.repoRoot.appendingPathComponent("traces/real-6.1-iommu-lazy.topology.json").path
+        let out = try CLIRunner.temporaryDirectory()
+        let r = try CLIRunner.run(["analyze", CLIRunner.realCapture, "--topology", topology, "--out", out.path, "--format", "html"])
+        #expect(r.status == 1, "stderr: \(r.stderr)")
+        let html = try String(contentsOf: out.appendingPathComponent("report.html"), encoding: .utf8)
+        let csv = try String(contentsOf: out.appendingPathComponent("findings.csv"), encoding: .utf8)
+        let ids = csv.split(separator: "\r\n").dropFirst().compactMap { $0.split(separator: ",").first.map(String.init) }.filter { $0.hasPrefix("F") }
+        #expect(ids.count > 165)
+        for id in ids { #expect(html.contains("\"\(id)\""), "\(id) missing from the table data") }
+        #expect(html.contains("group by map call"))
+    }
+}
