@@ -85,19 +85,8 @@ echo 0 > $T/tracing_on
 # Events enabled at boot with trace_event= on the kernel command line (for
 # looking at the drivers' coherent allocations) are kept apart.
 grep -q -v '^#' $T/trace && cat $T/trace > /out/boot-trace.txt
-echo "$BUF_KB" > $T/buffer_size_kb
-echo > $T/trace
-: > /out/systems.txt
-for s in dma iommu swiotlb; do
-    if [ -e $T/events/$s/enable ]; then
-        echo 1 > $T/events/$s/enable
-        names=""
-        for e in "$T/events/$s"/*/; do e=${e%/}; names="$names ${e##*/}"; done
-        echo "$s$names" >> /out/systems.txt
-    else
-        echo "$s (absent)" >> /out/systems.txt
-    fi
-done
+. /lab/guest-tracing.sh
+enable_dma_tracing "$BUF_KB"
 echo 1 > $T/tracing_on
 start=$(cut -d' ' -f1 /proc/uptime)
 {

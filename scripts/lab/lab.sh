@@ -51,6 +51,8 @@ LAB_MAX_SECTORS_KB=${LAB_MAX_SECTORS_KB:-4096}
 SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
 say() { echo "lab: $*" >&2; }
 die() { echo "lab: $*" >&2; exit 1; }
+# shellcheck source=scripts/lab/common.sh
+. "$here/common.sh"
 
 # ---------------------------------------------------------------- host packages
 
@@ -125,21 +127,13 @@ get_kernel() {
 
 # ---------------------------------------------------------------- initramfs
 
-# Copies an ELF binary and the shared libraries it loads into the initramfs.
-copy_with_libs() {
-    local bin=$1 root=$2 lib
-    install -D -m 0755 "$bin" "$root$bin"
-    for lib in $(ldd "$bin" 2>/dev/null | grep -o '/[^ ]*' | sort -u); do
-        [ -e "$root$lib" ] || install -D -m 0755 "$(readlink -f "$lib")" "$root$lib"
-    done
-}
 
 build_initramfs() {
     local work=$LAB_CACHE/build/$KVER
     INITRD=$work/initramfs.cpio.gz
     local stamp
     # Rebuild when any input changed (scripts, workload, kernel modules dir).
-    stamp=$(cat "$here/init.sh" "$here/workload.c" "$repo/scripts/capture.sh" "$0" | sha256sum | cut -c1-16)-$(printf '%s' "$KMODDIR" | sha256sum | cut -c1-8)
+    stamp=$(cat "$here/init.sh" "$here/guest-tracing.sh" "$here/workload.c" "$repo/scripts/capture.sh" "$0" | sha256sum | cut -c1-16)-$(printf '%s' "$KMODDIR" | sha256sum | cut -c1-8)
     if [ -f "$INITRD" ] && [ "$(cat "$work/stamp" 2>/dev/null)" = "$stamp" ]; then return 0; fi
     say "building the initramfs for $KVER"
     rm -rf "$work"; mkdir -p "$work"
@@ -147,6 +141,7 @@ build_initramfs() {
     mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,lib/modules,lab,proc,sys,dev,tmp,out,etc}
     install -m 0755 /bin/busybox "$root/bin/busybox"
     install -m 0755 "$here/init.sh" "$root/init"
+    install -D -m 0644 "$here/guest-tracing.sh" "$root/lab/guest-tracing.sh"
     gcc -static -O2 -Wall -o "$root/lab/workload" "$here/workload.c"
     install -m 0755 "$repo/scripts/capture.sh" "$root/lab/capture.sh"
     # bash (capture.sh is bash) and getconf (it asks for the page size).
@@ -218,16 +213,7 @@ run_config() {
         -drive "file=$run/sata.img,format=raw,if=none,id=sata" -device "ide-hd,bus=ide.0,drive=sata"
         -drive "file=$run/export.img,format=raw,if=none,id=export" -device "virtio-blk-pci,drive=export")
     say "== $cfg: booting ($LAB_ACCEL, timeout ${LAB_TIMEOUT}s)"
-    printf '%q ' "${qemu[@]}" > "$run/qemu-cmdline.txt"
-    local t0 t1 rc=0
-    t0=$(date +%s)
-    timeout --foreground -k 10 "$LAB_TIMEOUT" "${qemu[@]}" < /dev/null > "$run/console.log" 2>&1 || rc=$?
-    t1=$(date +%s)
-    RUN_SECONDS=$((t1 - t0))
-    grep '^lab: \|^workload: ' "$run/console.log" | sed 's/^/    /' >&2 || true
-    [ "$rc" = 0 ] || { tail -n 30 "$run/console.log" >&2; die "$cfg: qemu exited with $rc after ${RUN_SECONDS}s (console: $run/console.log)"; }
-    tar -xf "$run/export.img" -C "$run/out" 2>/dev/null || true
-    [ -s "$run/out/trace.txt" ] || { tail -n 30 "$run/console.log" >&2; die "$cfg: no trace came back (console: $run/console.log)"; }
+    boot_and_collect "$cfg" "$run" qemu '^lab: \|^workload: '
     store "$cfg" "$run"
 }
 

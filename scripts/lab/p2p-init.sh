@@ -67,19 +67,8 @@ else
 fi
 
 echo 0 > $T/tracing_on
-echo 65536 > $T/buffer_size_kb
-echo > $T/trace
-: > /out/systems.txt
-for s in dma iommu swiotlb; do
-    if [ -e $T/events/$s/enable ]; then
-        echo 1 > $T/events/$s/enable
-        names=""
-        for e in "$T/events/$s"/*/; do e=${e%/}; names="$names ${e##*/}"; done
-        echo "$s$names" >> /out/systems.txt
-    else
-        echo "$s (absent)" >> /out/systems.txt
-    fi
-done
+. /lab/guest-tracing.sh
+enable_dma_tracing 65536
 dmesg > /out/dmesg-before.txt
 echo 1 > $T/tracing_on
 insmod /lab/sgreplay_p2p.ko > /out/insmod.txt 2>&1 || err "insmod sgreplay_p2p.ko failed: $(cat /out/insmod.txt)"

@@ -41,6 +41,8 @@ LAB_MEM=${LAB_MEM:-3G}
 LAB_SMP=${LAB_SMP:-2}
 say() { echo "p2p: $*" >&2; }
 die() { echo "p2p: $*" >&2; exit 1; }
+# shellcheck source=scripts/lab/common.sh
+. "$here/common.sh"
 
 for p in qemu-system-x86 busybox-static xz-utils cpio jq; do
     dpkg -s "$p" >/dev/null 2>&1 || die "missing package $p (apt-get install $p)"
@@ -60,17 +62,11 @@ make -s -C "$mod" KDIR="$KSRC" > "$mod/build.log" 2>&1 || { cat "$mod/build.log"
 grep -i 'warning' "$mod/build.log" >&2 || true
 
 # ---- initramfs: busybox, bash + getconf (capture.sh), the module, /init
-copy_with_libs() {
-    local bin=$1 root=$2 lib
-    install -D -m 0755 "$bin" "$root$bin"
-    for lib in $(ldd "$bin" 2>/dev/null | grep -o '/[^ ]*' | sort -u); do
-        [ -e "$root$lib" ] || install -D -m 0755 "$(readlink -f "$lib")" "$root$lib"
-    done
-}
 root=$work/root
 rm -rf "$root"; mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,lab,proc,sys,dev,tmp,out,etc}
 install -m 0755 /bin/busybox "$root/bin/busybox"
 install -m 0755 "$here/p2p-init.sh" "$root/init"
+install -D -m 0644 "$here/guest-tracing.sh" "$root/lab/guest-tracing.sh"
 install -m 0644 "$mod/sgreplay_p2p.ko" "$root/lab/sgreplay_p2p.ko"
 install -m 0755 "$repo/scripts/capture.sh" "$root/lab/capture.sh"
 gcc -static -O2 -Wall -o "$root/lab/p2pio" "$here/p2pio.c"
@@ -114,16 +110,8 @@ run_config() {
         -device piix3-ide,id=pata
         -drive "file=$run/pata.img,format=raw,if=none,id=pata0" -device "ide-hd,bus=pata.0,drive=pata0"
         -drive "file=$run/export.img,format=raw,if=none,id=export" -device "virtio-blk-pci,drive=export")
-    printf '%q ' "${qemu[@]}" > "$run/qemu-cmdline.txt"
     say "== $cfg: booting ($LAB_ACCEL, -cpu $P2P_CPU, timeout ${LAB_TIMEOUT}s)"
-    local t0 rc=0
-    t0=$(date +%s)
-    timeout --foreground -k 10 "$LAB_TIMEOUT" "${qemu[@]}" < /dev/null > "$run/console.log" 2>&1 || rc=$?
-    RUN_SECONDS=$(( $(date +%s) - t0 ))
-    grep '^p2p: ' "$run/console.log" | sed 's/^/    /' >&2 || true
-    [ "$rc" = 0 ] || { tail -n 40 "$run/console.log" >&2; die "$cfg: qemu exited with $rc after ${RUN_SECONDS}s (console: $run/console.log)"; }
-    tar -xf "$run/export.img" -C "$run/out" 2>/dev/null || true
-    [ -s "$run/out/trace.txt" ] || { tail -n 40 "$run/console.log" >&2; die "$cfg: no trace came back (console: $run/console.log)"; }
+    boot_and_collect "$cfg" "$run" qemu '^p2p: '
     store "$cfg" "$run"
 }
 
