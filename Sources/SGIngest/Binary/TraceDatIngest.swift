@@ -1,0 +1,160 @@
+internal import CTraceCmd
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Ingests one trace-cmd binary `trace.dat` (v6, v7, v7 with compressed sections)
+/// through libtracecmd, taking every field as a raw value through the format file
+/// the trace carries (libtraceevent's `tep_find_field` / `tep_read_number_field`;
+/// dynamic arrays and strings through their `__data_loc` offset/length word).
+/// Nothing goes through the text printer.
+///
+/// Records are merged over the CPUs by timestamp (ties: lower CPU first), as
+/// `trace-cmd report` does. Accounting counts records instead of lines:
+/// a used event, an other event, a lost-events marker (a page that lost events
+/// before it: header), a record that does not decode (malformed), each counts as
+/// one "line"; ``TraceRecord/line`` is the record's ordinal.
+struct TraceDatIngest {
+    let path: String
+    let fileIndex: Int
+    private(set) var accounting = InputAccounting()
+    private var malformedRoom: Int
+
+    init(path: String, fileIndex: Int, malformedRoom: Int) {
+        self.path = path
+        self.fileIndex = fileIndex
+        self.malformedRoom = malformedRoom
+        accounting.files = [path]
+    }
+
+    private mutating func malformed(_ reason: String) {
+        accounting.malformed += 1
+        if malformedRoom > 0 {
+            malformedRoom -= 1
+            accounting.malformedLines.append(MalformedLine(file: path, line: accounting.lines, reason: reason))
+        }
+    }
+
+    private mutating func damaged(_ message: String) {
+        accounting.damaged = true
+        accounting.damage.append("\(path): \(message)")
+    }
+
+    /// Reads every record of the top-level buffer, delivering decoded events to `body`.
+    mutating func run(strings: inout StringInterner, _ body: (TraceRecord) throws -> Void) throws {
+        TraceDatLibrary.quiet()
+        guard let handle = tracecmd_open(path, Int32(TRACECMD_FL_LOAD_NO_PLUGINS.rawValue)) else {
+            damaged("libtracecmd could not open this trace.dat (truncated or corrupt: for a v6 file libtracecmd 3.1 refuses the whole file when a CPU's data ends past the end of the file); nothing of it was read")
+            return
+        }
+        defer { tracecmd_close(handle) }
+        guard let tep = tracecmd_get_tep(handle) else {
+            damaged("libtracecmd gave no event formats; nothing of it was read")
+            return
+        }
+        let instances = tracecmd_buffer_instances(handle)
+        if instances > 0 {
+            accounting.notes.append("\(path): \(instances) buffer instance(s) besides the top-level buffer were not read (only the top-level buffer is)")
+        }
+        var layouts = TraceDatEventLayouts(tep: tep)
+        let cpus = Int(tep_get_cpus(tep))
+        // One current record per CPU; the smallest timestamp goes next.
+        var heads = [UnsafeMutablePointer<tep_record>?](repeating: nil, count: cpus)
+        defer { for r in heads { if let r { tracecmd_free_record(r) } } }
+        for cpu in 0..<cpus { heads[cpu] = tracecmd_read_cpu_first(handle, Int32(cpu)) }
+        while true {
+            if InputInterruption.isRequested {
+                accounting.interrupted = true
+                accounting.interruptedBy = InputInterruption.signal
+                break
+            }
+            var next = -1
+            var nextTS: UInt64 = .max
+            for cpu in 0..<cpus {
+                if let r = heads[cpu], next < 0 || r.pointee.ts < nextTS {
+                    next = cpu
+                    nextTS = r.pointee.ts
+                }
+            }
+            guard next >= 0, let record = heads[next] else { break }
+            heads[next] = tracecmd_read_data(handle, Int32(next))
+            defer { tracecmd_free_record(record) }
+            try consume(record, cpu: next, tep: tep, layouts: &layouts, strings: &strings, body)
+        }
+    }
+
+    private mutating func consume(_ record: UnsafeMutablePointer<tep_record>, cpu: Int, tep: OpaquePointer,
+                                  layouts: inout TraceDatEventLayouts, strings: inout StringInterner,
+                                  _ body: (TraceRecord) throws -> Void) throws {
+        let missed = record.pointee.missed_events
+        if missed != 0 {
+            // The page this record starts lost events before it (-1: count unknown).
+            accounting.lines += 1
+            accounting.headerLines += 1
+            accounting.lostMarkers += 1
+            let count: UInt64? = missed > 0 ? UInt64(missed) : nil
+            accounting.lostEvents += count ?? 0
+            try body(TraceRecord(fileIndex: fileIndex, line: accounting.lines, kind: .lost(cpu: cpu, count: count)))
+        }
+        accounting.lines += 1
+        let size = Int(record.pointee.size)
+        guard let data = record.pointee.data, size >= 8 else {
+            malformed("record of \(size) bytes on CPU \(cpu) is too short for an event header")
+            return
+        }
+        let raw = UnsafeRawBufferPointer(start: data, count: size)
+        let type = Int(tep_data_type(tep, record))
+        guard let layout = layouts.layout(type) else {
+            malformed("record on CPU \(cpu) at offset \(record.pointee.offset) has event id \(type), which the trace's formats do not define (corrupt page?)")
+            return
+        }
+        guard let kind = layout.kind else {
+            accounting.eventsOther += 1
+            return
+        }
+        do {
+            let payload = try TraceDatFields(tep: tep, data: raw, layout: layout).decode(kind, strings: &strings)
+            let pid = Int32(truncatingIfNeeded: tep_data_pid(tep, record))
+            let comm = TraceDatLibrary.comm(tep: tep, pid: pid, strings: &strings)
+            let flags = tep_data_flags(tep, record)
+            let context = EventContext(comm: comm, pid: pid, cpu: Int32(cpu), timestamp: record.pointee.ts,
+                                       isCounterClock: false, execution: TraceDatLibrary.execution(flags: flags))
+            accounting.eventsUsed += 1
+            try body(TraceRecord(fileIndex: fileIndex, line: accounting.lines,
+                                 kind: .event(TraceEvent(context: context, payload: payload))))
+        } catch let failure as PayloadDecoder.Failure {
+            malformed("\(kind.tracepoint): \(failure.reason)")
+        }
+    }
+}
+
+/// Library-wide settings and small helpers.
+enum TraceDatLibrary {
+    /// libtracecmd's own warnings stay off stderr (damage is reported in the accounting).
+    static func quiet() {
+        tracecmd_set_loglevel(TEP_LOG_NONE)
+        tep_set_loglevel(TEP_LOG_NONE)
+    }
+
+    /// The task name for `pid` from the trace's saved cmdlines (`<idle>` for 0, `<...>` when unknown),
+    /// as `trace-cmd report` prints it.
+    static func comm(tep: OpaquePointer, pid: Int32, strings: inout StringInterner) -> String {
+        if pid == 0 { return "<idle>" }
+        guard let c = tep_data_comm_from_pid(tep, pid) else { return "<...>" }
+        let n = strlen(c)
+        return c.withMemoryRebound(to: UInt8.self, capacity: n) { strings.intern(ByteSpan($0, n)) }
+    }
+
+    /// The context from the record's `common_flags` (kernel TRACE_FLAG_*): NMI 0x40,
+    /// HARDIRQ 0x08, SOFTIRQ 0x10 — the third column of ftrace's irq-info flags.
+    static func execution(flags: Int32) -> ExecutionContext {
+        guard flags >= 0 else { return .task }
+        if flags & 0x40 != 0 { return .nmi }
+        if flags & 0x08 != 0 { return .hardirq }
+        if flags & 0x10 != 0 { return .softirq }
+        return .task
+    }
+}
