@@ -22,6 +22,8 @@ struct TraceDatIngest {
     let fileIndex: Int
     private(set) var accounting = InputAccounting()
     private var malformedRoom: Int
+    /// CPUs whose pages held a record of an undefined event (reported once each).
+    private var corruptCPUs: Set<Int> = []
 
     init(path: String, fileIndex: Int, malformedRoom: Int) {
         self.path = path
@@ -46,8 +48,14 @@ struct TraceDatIngest {
     /// Reads every record of the top-level buffer, delivering decoded events to `body`.
     mutating func run(strings: inout StringInterner, _ body: (TraceRecord) throws -> Void) throws {
         TraceDatLibrary.quiet()
-        guard let handle = tracecmd_open(path, Int32(TRACECMD_FL_LOAD_NO_PLUGINS.rawValue)) else {
-            damaged("libtracecmd could not open this trace.dat (truncated or corrupt: for a v6 file libtracecmd 3.1 refuses the whole file when a CPU's data ends past the end of the file); nothing of it was read")
+        guard let handle = tracecmd_open_head(path, Int32(TRACECMD_FL_LOAD_NO_PLUGINS.rawValue)) else {
+            damaged("libtracecmd could not read its headers (truncated or corrupt); nothing of it was read")
+            return
+        }
+        guard tracecmd_init_data(handle) >= 0 else {
+            // libtracecmd 3.1 refuses the whole file when a CPU's data ends past the end of the
+            // file (v6), and crashes when such a half-initialised handle is closed: it is left open.
+            damaged("libtracecmd could not open its event data (truncated or corrupt: libtracecmd 3.1 refuses the whole file when a CPU's data ends past the end of the file); nothing of it was read")
             return
         }
         defer { tracecmd_close(handle) }
@@ -108,7 +116,12 @@ struct TraceDatIngest {
         let raw = UnsafeRawBufferPointer(start: data, count: size)
         let type = Int(tep_data_type(tep, record))
         guard let layout = layouts.layout(type) else {
-            malformed("record on CPU \(cpu) at offset \(record.pointee.offset) has event id \(type), which the trace's formats do not define (corrupt page?)")
+            let reason = "record on CPU \(cpu) at file offset \(record.pointee.offset) has event id \(type), which the trace's formats do not define: its page is corrupt"
+            malformed(reason)
+            if !corruptCPUs.contains(cpu) {
+                corruptCPUs.insert(cpu)
+                damaged("\(reason); the CPU's other records are read as they come")
+            }
             return
         }
         guard let kind = layout.kind else {
