@@ -94,6 +94,33 @@ struct TraceDatTests {
         #expect(a.malformed == 1 && a.lines == clean.accounting.lines && records.count == clean.records.count - 1)
         #expect(a.damage.first?.contains("CPU 0") == true, "\(a.damage)")
     }
+
+    /// A page header whose commit claims more than a page (libtraceevent 1.7.1 would read past the
+    /// page and crash, as `trace-cmd report` does): that CPU ends before it, everything else is read.
+    @Test func corruptPageHeaderIsDamaged() throws {
+        let dir = try TraceDatFixtures.directory()
+        let v6 = try TraceDatFixtures.synthetic(dir, lost: false, count: 40)
+        var data = try Data(contentsOf: URL(fileURLWithPath: v6))
+        let table = try #require(data.range(of: Data("flyrecord\0".utf8), options: .backwards)).upperBound
+        let cpu0 = data.subdata(in: table..<(table + 8)).withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }
+        let commit = Int(cpu0) + 2 * 4096 + 8 // CPU 0's third page
+        for k in 0..<8 { data[commit + k] = 0xFF }
+        let bad = dir + "/bad-commit.dat"
+        try data.write(to: URL(fileURLWithPath: bad))
+        let (records, a) = try IngestFixtures.read([bad])
+        let clean = try IngestFixtures.read([v6])
+        #expect(a.reconciles && a.damaged, "\(a)")
+        #expect(!records.isEmpty && records.count < clean.records.count)
+        let cpu1 = { (r: [TraceRecord]) in IngestFixtures.events(r).filter { $0.context.cpu == 1 }.count }
+        #expect(cpu1(records) == cpu1(clean.records))
+        #expect(a.damage.first?.contains("CPU 0: the page at file offset") == true, "\(a.damage)")
+
+        // The first page of a CPU: nothing can be read.
+        for k in 0..<8 { data[Int(cpu0) + 8 + k] = 0xFF }
+        try data.write(to: URL(fileURLWithPath: bad))
+        let (none, b) = try IngestFixtures.read([bad])
+        #expect(none.isEmpty && b.damaged && b.reconciles && b.damage.first?.contains("first page") == true, "\(b.damage)")
+    }
 }
 
 enum TraceDatFixtures {

@@ -48,6 +48,12 @@ struct TraceDatIngest {
     /// Reads every record of the top-level buffer, delivering decoded events to `body`.
     mutating func run(strings: inout StringInterner, _ body: (TraceRecord) throws -> Void) throws {
         TraceDatLibrary.quiet()
+        // Pages whose header claims more than a page crash libtraceevent's kbuffer: found first (v6).
+        let pageCheck = TraceDatPageCheck.scan(path: path)
+        if let first = pageCheck?.bad.values.filter({ $0.previousEnd == nil }).min(by: { $0.cpu < $1.cpu }) {
+            damaged("CPU \(first.cpu)'s first page (file offset \(first.offset)) claims \(first.commit & 0x7FF_FFFF) bytes of data, more than a page: the page header is corrupt and libtracecmd cannot open the file past it; nothing of it was read")
+            return
+        }
         guard let handle = tracecmd_open_head(path, Int32(TRACECMD_FL_LOAD_NO_PLUGINS.rawValue)) else {
             damaged("libtracecmd could not read its headers (truncated or corrupt); nothing of it was read")
             return
@@ -88,7 +94,14 @@ struct TraceDatIngest {
                 }
             }
             guard next >= 0, let record = heads[next] else { break }
-            heads[next] = tracecmd_read_data(handle, Int32(next))
+            if let bad = pageCheck?.bad[next], let end = bad.previousEnd,
+               Int(record.pointee.offset) + Int(record.pointee.record_size) >= end {
+                // The next page is corrupt: this CPU ends here.
+                heads[next] = nil
+                damaged("CPU \(next): the page at file offset \(bad.offset) claims \(bad.commit & 0x7FF_FFFF) bytes of data, more than a page (corrupt page header); that CPU's records from there on were not read, the \(accounting.lines + 1) records before it (all CPUs) were")
+            } else {
+                heads[next] = tracecmd_read_data(handle, Int32(next))
+            }
             defer { tracecmd_free_record(record) }
             try consume(record, cpu: next, tep: tep, layouts: &layouts, strings: &strings, body)
         }
