@@ -12,11 +12,30 @@ OUT.dat:    the same file with its flyrecord CPU data replaced by ring-buffer
             type_len 1..28, so every event is at most 112 bytes).
 --count N:  repeat the scenario N times (benchmarks), default 1.
 --lost:     set the missed-events flag on CPU 1's first page.
+--uncapped: give dma_map_sg the uncapped 6.12-6.17 layout (no full_nents, full_ents,
+            truncated; device @8, phys_addrs @12, dma_addrs @16, lengths @20, dir @24,
+            attrs @32) in the file's format and in the records.
 """
+import re
 import struct
 import sys
 
 PAGE = 4096
+
+
+def uncapped_format(text):
+    """The 6.18 dma_map_sg format text rewritten to the 6.12-6.17 layout."""
+    sym = re.search(r'__print_symbolic\(REC->dir,.*?\{ 3, "NONE" \}\)', text).group(0)
+    arr = {m.group(1): m.group(0) for m in re.finditer(
+        r'__print_array\(__get_dynamic_array\((\w+)\), __get_dynamic_array_len\(\w+\) / sizeof\([\w ]+\), sizeof\([\w ]+\)\)', text)}
+    flags = text[text.index("__print_flags(REC->attrs"):].rstrip("\n")
+    head = text[:text.index("\tfield:__data_loc char[] device;")]
+    fields = "".join(f"\tfield:{d};\toffset:{o};\tsize:{z};\tsigned:0;\n" for d, o, z in [
+        ("__data_loc char[] device", 8, 4), ("__data_loc u64[] phys_addrs", 12, 4), ("__data_loc u64[] dma_addrs", 16, 4),
+        ("__data_loc unsigned int[] lengths", 20, 4), ("enum dma_data_direction dir", 24, 4), ("unsigned long attrs", 32, 8)])
+    fmt = ('print fmt: "%s dir=%s dma_addrs=%s sizes=%s phys_addrs=%s attrs=%s", __get_str(device), '
+           + ", ".join([sym, arr["dma_addrs"], arr["lengths"], arr["phys_addrs"], flags]) + "\n")
+    return head + fields + "\n" + fmt
 
 
 def formats(path):
@@ -43,6 +62,7 @@ def formats(path):
 class Encoder:
     def __init__(self, fmts):
         self.fmts = fmts
+        self.uncapped = False
 
     def event(self, name, pid, cf=0, **values):
         eid, fields = self.fmts[name]
@@ -51,6 +71,8 @@ class Encoder:
         struct.pack_into("<HBBi", buf, 0, eid, cf, 0, pid)
         tail = bytearray()
         for key, value in values.items():
+            if key not in fields and self.uncapped and name == "dma_map_sg":
+                continue  # full_nents, full_ents, truncated: not in the uncapped layout
             off, size = fields[key]
             if isinstance(value, str) and size > 4:  # char name[16]: in place
                 buf[off:off + size] = value.encode()[:size - 1].ljust(size, b"\0")
@@ -131,14 +153,25 @@ def main():
     base, events_txt, out = sys.argv[1:4]
     count = int(sys.argv[sys.argv.index("--count") + 1]) if "--count" in sys.argv else 1
     lost = "--lost" in sys.argv
-    enc = Encoder(formats(events_txt))
+    uncapped = "--uncapped" in sys.argv
+    d = bytearray(open(base, "rb").read())
+    fmts = formats(events_txt)
+    if uncapped:
+        at = d.index(b"name: dma_map_sg\nID:")
+        size = struct.unpack_from("<Q", d, at - 8)[0]
+        new = uncapped_format(d[at:at + size].decode()).encode()
+        d[at - 8:at + size] = struct.pack("<Q", len(new)) + new
+        eid = fmts["dma_map_sg"][0]
+        fmts["dma_map_sg"] = (eid, {"common_type": (0, 2), "device": (8, 4), "phys_addrs": (12, 4), "dma_addrs": (16, 4),
+                                    "lengths": (20, 4), "dir": (24, 4), "attrs": (32, 8)})
+    enc = Encoder(fmts)
+    enc.uncapped = uncapped
     per_cpu = {0: [], 1: []}
     t = 937_700_000_123
     for _ in range(count):
         ev, t = scenario(enc, t)
         for cpu, ts, data in ev:
             per_cpu[cpu].append((ts, data))
-    d = bytearray(open(base, "rb").read())
     fly = d.rfind(b"flyrecord\0")
     assert fly > 0
     table = fly + 10

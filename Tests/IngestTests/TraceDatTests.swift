@@ -38,10 +38,12 @@ struct TraceDatTests {
     }
 
     /// Every event of the synthetic 6.18 trace decodes to the value the text path gives for
-    /// `trace-cmd report -l -t` of the same file (flags for the irq context, nanoseconds).
-    @Test func syntheticTraceMatchesTheTextPath() throws {
+    /// `trace-cmd report -l -t` of the same file (flags for the irq context, nanoseconds), with
+    /// dma_map_sg in the 6.18 capped layout and in the uncapped 6.12–6.17 one.
+    @Test(arguments: [false, true])
+    func syntheticTraceMatchesTheTextPath(uncapped: Bool) throws {
         let dir = try TraceDatFixtures.directory()
-        let dat = try TraceDatFixtures.synthetic(dir, lost: true)
+        let dat = try TraceDatFixtures.synthetic(dir, lost: true, uncapped: uncapped)
         let text = dir + "/s.txt"
         _ = try TraceDatFixtures.run("trace-cmd report -l -t -i '\(dat)' > '\(text)'")
         let (binary, a) = try IngestFixtures.read([dat])
@@ -153,13 +155,13 @@ enum TraceDatFixtures {
     }
 
     /// The real capture's headers and 6.18 formats with DMA events of scripts/make-tracedat.py (v6, uncompressed).
-    static func synthetic(_ dir: String, lost: Bool, count: Int = 1) throws -> String {
+    static func synthetic(_ dir: String, lost: Bool, count: Int = 1, uncapped: Bool = false) throws -> String {
         let base = dir + "/base-v6.dat", events = dir + "/events.txt", out = dir + "/s.dat"
         if !FileManager.default.fileExists(atPath: base) {
             try run("trace-cmd convert -i '\(IngestFixtures.framing("tc-6.18.dat"))' -o '\(base)' --file-version 6 --compression none")
             try run("trace-cmd dump --events -i '\(base)' > '\(events)'")
         }
-        try run("python3 '\(script)' '\(base)' '\(events)' '\(out)' --count \(count)\(lost ? " --lost" : "")")
+        try run("python3 '\(script)' '\(base)' '\(events)' '\(out)' --count \(count)\(lost ? " --lost" : "")\(uncapped ? " --uncapped" : "")")
         return out
     }
 
