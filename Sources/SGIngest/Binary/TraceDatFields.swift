@@ -58,12 +58,14 @@ struct DatEventLayout {
 /// Layouts by event id, built on first sight of each id from the trace's format files.
 struct TraceDatEventLayouts {
     let tep: OpaquePointer
-    private var byID: [Int: DatEventLayout?] = [:]
+    /// Indexed by id (`common_type` is 16 bits): nil = not looked up yet.
+    private var byID: [DatEventLayout??] = Array(repeating: nil, count: 1 << 16)
 
     init(tep: OpaquePointer) { self.tep = tep }
 
     /// The layout of event `id`; nil when the trace defines no such event.
     mutating func layout(_ id: Int) -> DatEventLayout? {
+        guard id >= 0, id < byID.count else { return Self.make(tep: tep, id: id) }
         if let known = byID[id] { return known }
         let made = Self.make(tep: tep, id: id)
         byID[id] = .some(made)

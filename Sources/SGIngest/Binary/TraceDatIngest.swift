@@ -24,6 +24,8 @@ struct TraceDatIngest {
     private var malformedRoom: Int
     /// CPUs whose pages held a record of an undefined event (reported once each).
     private var corruptCPUs: Set<Int> = []
+    /// Task names by pid (the trace's saved cmdlines do not change while it is read).
+    private var comms: [Int32: String] = [:]
 
     init(path: String, fileIndex: Int, malformedRoom: Int) {
         self.path = path
@@ -144,7 +146,13 @@ struct TraceDatIngest {
         do {
             let payload = try TraceDatFields(tep: tep, data: raw, layout: layout).decode(kind, strings: &strings)
             let pid = Int32(truncatingIfNeeded: tep_data_pid(tep, record))
-            let comm = TraceDatLibrary.comm(tep: tep, pid: pid, strings: &strings)
+            let comm: String
+            if let known = comms[pid] {
+                comm = known
+            } else {
+                comm = TraceDatLibrary.comm(tep: tep, pid: pid, strings: &strings)
+                comms[pid] = comm
+            }
             let flags = tep_data_flags(tep, record)
             let context = EventContext(comm: comm, pid: pid, cpu: Int32(cpu), timestamp: record.pointee.ts,
                                        isCounterClock: false, execution: TraceDatLibrary.execution(flags: flags))
