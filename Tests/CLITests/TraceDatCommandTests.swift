@@ -58,6 +58,24 @@ struct TraceDatCommandTests {
         #expect(input?["lines"] as? Int == 3 * 16 && input?["events_used"] as? Int == 3 * 15)
     }
 
+    @Test func traceDatOnStandardInputIsRefusedWithAHint() throws {
+        let capture = CLIRunner.shared.appendingPathComponent("formats/framings-6.18/tc-6.18.dat")
+        // stdin from the file itself (a pipe written by this process would raise SIGPIPE here
+        // when sgreplay refuses early).
+        let p = Process()
+        p.executableURL = CLIRunner.binary
+        p.arguments = ["ingest", "-"]
+        p.standardInput = try FileHandle(forReadingFrom: capture)
+        let err = Pipe()
+        p.standardError = err
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 2, "\(stderr)")
+        #expect(stderr.contains("pass it as a file"), "\(stderr)")
+    }
+
     @Test func corruptPageHeaderExitsDamagedWithWhatWasRead() throws {
         let dir = try CLIRunner.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
