@@ -76,6 +76,8 @@ class Encoder:
             off, size = fields[key]
             if isinstance(value, str) and size > 4:  # char name[16]: in place
                 buf[off:off + size] = value.encode()[:size - 1].ljust(size, b"\0")
+            elif isinstance(value, list) and size == 8 * len(value):  # unsigned long caller[8]: in place
+                struct.pack_into(f"<{len(value)}Q", buf, off, *value)
             elif isinstance(value, (bytes, str, list)):
                 if isinstance(value, str):
                     data = value.encode() + b"\0"
@@ -113,6 +115,9 @@ def scenario(enc, base):
     add(0, "map", iova=0xFFFFC000, paddr=0x123450000, size=8192)
     add(0, "dma_map_sg", device=dev, full_nents=2, full_ents=1, truncated=0,
         phys_addrs=[8, 0x123450000, 0x123451000], dma_addrs=[8, 0xFFFFC000], lengths=[4, 8192], dir=1, attrs=0)
+    if "kernel_stack" in enc.fmts:
+        # __dma_map_sg_attrs+0x58, dma_map_sg_attrs+0x10, blk_mq_dispatch_rq_list+0x123, an unknown address
+        add(0, "kernel_stack", size=4, caller=[0xFFFFFFFF81411A78, 0xFFFFFFFF81411BD0, 0xFFFFFFFF81B074C3, 0xFFFFFFFFC0A1B2C3, 0, 0, 0, 0])
     add(1, "swiotlb_bounced", pid=4242, dev_name=dev2, dma_mask=0xFFFFFFFF, dev_addr=0x2A0000000, size=512, force=0)
     add(1, "dma_map_phys", pid=4242, device=dev2, phys_addr=0x2A0000000, dma_addr=0x2A0000000, size=512, dir=2, attrs=1 << 5)
     add(1, "dma_sync_single_for_cpu", pid=4242, cf=0x08, device=dev2, dma_addr=0x2A0000000, size=512, dir=2)
@@ -156,6 +161,8 @@ def main():
     uncapped = "--uncapped" in sys.argv
     d = bytearray(open(base, "rb").read())
     fmts = formats(events_txt)
+    if "--ftrace" in sys.argv:  # ftrace's own events (kernel_stack): `trace-cmd dump --ftrace-events`
+        fmts.update(formats(sys.argv[sys.argv.index("--ftrace") + 1]))
     if uncapped:
         at = d.index(b"name: dma_map_sg\nID:")
         size = struct.unpack_from("<Q", d, at - 8)[0]

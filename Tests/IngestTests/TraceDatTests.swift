@@ -64,6 +64,24 @@ struct TraceDatTests {
                                  dmaAddresses: [0xFFFFC000], dmaLengths: [8192], fullNents: 2, fullEnts: 1))
     }
 
+    /// An `ftrace:kernel_stack` record right after an event on its CPU is that event's stack,
+    /// named from the trace's kallsyms (symbol, offset and address); it counts as a stack line.
+    @Test func kernelStackRecordsAttachToTheEventBefore() throws {
+        let dir = try TraceDatFixtures.directory()
+        let dat = try TraceDatFixtures.synthetic(dir, lost: false, stacks: true)
+        let (records, a) = try IngestFixtures.read([dat])
+        #expect(a.reconciles && a.lines == 17 && a.stackLines == 1 && a.eventsUsed == 15 && a.eventsOther == 1, "\(a)")
+        let events = IngestFixtures.events(records)
+        #expect(events.filter { !$0.stack.isEmpty }.count == 1)
+        guard case .mapSG = events[3].payload else { Issue.record("\(events[3])"); return }
+        #expect(events[3].stack == [
+            StackFrame(address: 0xFFFF_FFFF_8141_1A78, symbol: "__dma_map_sg_attrs", offset: 0x58),
+            StackFrame(address: 0xFFFF_FFFF_8141_1BD0, symbol: "dma_map_sg_attrs", offset: 0x10),
+            StackFrame(address: 0xFFFF_FFFF_81B0_74C3, symbol: "blk_mq_dispatch_rq_list", offset: 0x123),
+            StackFrame(address: 0xFFFF_FFFF_C0A1_B2C3),
+        ])
+    }
+
     @Test func truncatedFilesAreDamaged() throws {
         let dir = try TraceDatFixtures.directory()
         let v6 = try TraceDatFixtures.synthetic(dir, lost: false)
@@ -155,13 +173,15 @@ enum TraceDatFixtures {
     }
 
     /// The real capture's headers and 6.18 formats with DMA events of scripts/make-tracedat.py (v6, uncompressed).
-    static func synthetic(_ dir: String, lost: Bool, count: Int = 1, uncapped: Bool = false) throws -> String {
-        let base = dir + "/base-v6.dat", events = dir + "/events.txt", out = dir + "/s.dat"
+    static func synthetic(_ dir: String, lost: Bool, count: Int = 1, uncapped: Bool = false, stacks: Bool = false) throws -> String {
+        let base = dir + "/base-v6.dat", events = dir + "/events.txt", ftrace = dir + "/ftrace-events.txt", out = dir + "/s.dat"
         if !FileManager.default.fileExists(atPath: base) {
             try run("trace-cmd convert -i '\(IngestFixtures.framing("tc-6.18.dat"))' -o '\(base)' --file-version 6 --compression none")
             try run("trace-cmd dump --events -i '\(base)' > '\(events)'")
+            try run("trace-cmd dump --ftrace-events -i '\(base)' > '\(ftrace)'")
         }
-        try run("python3 '\(script)' '\(base)' '\(events)' '\(out)' --count \(count)\(lost ? " --lost" : "")\(uncapped ? " --uncapped" : "")")
+        try run("python3 '\(script)' '\(base)' '\(events)' '\(out)' --count \(count)\(lost ? " --lost" : "")\(uncapped ? " --uncapped" : "")"
+                + (stacks ? " --ftrace '\(ftrace)'" : ""))
         return out
     }
 

@@ -53,6 +53,14 @@ enum DatField: Int, CaseIterable {
 struct DatEventLayout {
     var kind: TracedEventName?
     var fields: [UnsafeMutablePointer<tep_format_field>?]
+    /// Set for `ftrace:kernel_stack` (a stack trace of the event before it on that CPU).
+    var stack: DatStackLayout? = nil
+}
+
+/// The fields of `ftrace:kernel_stack`: `int size` (entries) and `unsigned long caller[]`.
+struct DatStackLayout {
+    var size: UnsafeMutablePointer<tep_format_field>?
+    var caller: UnsafeMutablePointer<tep_format_field>
 }
 
 /// Layouts by event id, built on first sight of each id from the trace's format files.
@@ -76,6 +84,10 @@ struct TraceDatEventLayouts {
         guard id >= 0, id <= Int(Int32.max), let event = tep_find_event(tep, Int32(id)) else { return nil }
         let name = event.pointee.name.map { String(cString: $0) } ?? ""
         let system = event.pointee.system.map { String(cString: $0) } ?? ""
+        if system == "ftrace", name == "kernel_stack", let caller = tep_find_field(event, "caller"),
+           caller.pointee.size >= 8 || caller.pointee.elementsize == 8 {
+            return DatEventLayout(kind: nil, fields: [], stack: DatStackLayout(size: tep_find_field(event, "size"), caller: caller))
+        }
         guard let kind = TracedEventName.allCases.first(where: { "\($0.tracepoint)" == name }),
               kind.belongs(toSystem: system) else {
             return DatEventLayout(kind: nil, fields: [])

@@ -26,6 +26,27 @@ struct TraceDatIngest {
     private var corruptCPUs: Set<Int> = []
     /// Task names by pid (the trace's saved cmdlines do not change while it is read).
     private var comms: [Int32: String] = [:]
+    /// The last used event, held back until the next record: an `ftrace:kernel_stack` record of
+    /// the same CPU right after it is its stack (as the ` => ` lines after an event in text).
+    private var pending: TraceRecord?
+    private var pendingCPU = -1
+    /// Symbols of stack addresses from the trace's kallsyms, by address.
+    private var frames: [UInt64: StackFrame] = [:]
+
+    private mutating func attach(_ frames: [StackFrame], to held: TraceRecord) {
+        guard case .event(let event) = held.kind, event.stack.isEmpty else { return }
+        var withStack = event
+        withStack.stack = frames
+        var record = held
+        record.kind = .event(withStack)
+        pending = record
+    }
+
+    private mutating func flush(_ body: (TraceRecord) throws -> Void) throws {
+        guard let record = pending else { return }
+        pending = nil
+        try body(record)
+    }
 
     init(path: String, fileIndex: Int, malformedRoom: Int) {
         self.path = path
@@ -107,6 +128,7 @@ struct TraceDatIngest {
             defer { tracecmd_free_record(record) }
             try consume(record, cpu: next, tep: tep, layouts: &layouts, strings: &strings, body)
         }
+        try flush(body)
     }
 
     private mutating func consume(_ record: UnsafeMutablePointer<tep_record>, cpu: Int, tep: OpaquePointer,
@@ -114,6 +136,7 @@ struct TraceDatIngest {
                                   _ body: (TraceRecord) throws -> Void) throws {
         let missed = record.pointee.missed_events
         if missed != 0 {
+            try flush(body)
             // The page this record starts lost events before it (-1: count unknown).
             accounting.lines += 1
             accounting.headerLines += 1
@@ -139,6 +162,15 @@ struct TraceDatIngest {
             }
             return
         }
+        if let stack = layout.stack {
+            accounting.stackLines += 1
+            if pendingCPU == cpu, let held = pending {
+                attach(stackFrames(raw, stack, tep: tep, strings: &strings), to: held)
+            }
+            try flush(body)
+            return
+        }
+        try flush(body)
         guard let kind = layout.kind else {
             accounting.eventsOther += 1
             return
@@ -157,11 +189,48 @@ struct TraceDatIngest {
             let context = EventContext(comm: comm, pid: pid, cpu: Int32(cpu), timestamp: record.pointee.ts,
                                        isCounterClock: false, execution: TraceDatLibrary.execution(flags: flags))
             accounting.eventsUsed += 1
-            try body(TraceRecord(fileIndex: fileIndex, line: accounting.lines,
-                                 kind: .event(TraceEvent(context: context, payload: payload))))
-        } catch let failure as PayloadDecoder.Failure {
-            malformed("\(kind.tracepoint): \(failure.reason)")
+            pending = TraceRecord(fileIndex: fileIndex, line: accounting.lines,
+                                  kind: .event(TraceEvent(context: context, payload: payload)))
+            pendingCPU = cpu
+        } catch {
+            malformed("\(kind.tracepoint): \(error.reason)")
         }
+    }
+}
+
+extension TraceDatIngest {
+    /// The frames of an `ftrace:kernel_stack` record (`size` entries of `caller[]`, which may run
+    /// past the format's nominal 8), innermost first, named from the trace's kallsyms.
+    fileprivate mutating func stackFrames(_ data: UnsafeRawBufferPointer, _ layout: DatStackLayout, tep: OpaquePointer,
+                                          strings: inout StringInterner) -> [StackFrame] {
+        var n = 0
+        var value: UInt64 = 0
+        if let size = layout.size, tep_read_number_field(size, data.baseAddress, &value) == 0 {
+            n = Int(Int32(truncatingIfNeeded: value))
+        }
+        let at = Int(layout.caller.pointee.offset)
+        let word = 8
+        guard at >= 0, at <= data.count else { return [] }
+        n = max(0, min(n, (data.count - at) / word))
+        var out: [StackFrame] = []
+        out.reserveCapacity(n)
+        for i in 0..<n {
+            let address = tep_read_number(tep, data.baseAddress! + at + i * word, Int32(word))
+            if address == 0 || address == UInt64.max { break }
+            if let known = frames[address] { out.append(known); continue }
+            var name: UnsafePointer<CChar>? = nil
+            var start: UInt64 = 0
+            var length: UInt = 0
+            var frame = StackFrame(address: address)
+            if tep_find_function_info(tep, address, &name, &start, &length) != 0, let name, address >= start {
+                let n = strlen(name)
+                frame.symbol = name.withMemoryRebound(to: UInt8.self, capacity: n) { strings.intern(ByteSpan($0, n)) }
+                frame.offset = address - start
+            }
+            frames[address] = frame
+            out.append(frame)
+        }
+        return out
     }
 }
 
