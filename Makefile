@@ -2,7 +2,7 @@
 SWIFT       ?= swift
 CONFIG      ?= release
 BIN          = .build/$(CONFIG)/sgreplay
-APT_PACKAGES = libelf-dev libdw-dev liblzma-dev zlib1g-dev pkg-config xz-utils gcc binutils python3 elfutils
+APT_PACKAGES = libelf-dev libdw-dev liblzma-dev zlib1g-dev libtracecmd-dev libtraceevent-dev libtracefs-dev trace-cmd pkg-config xz-utils gcc binutils python3 elfutils
 SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: all deps build test demo bench check-html lab fuzz clean install

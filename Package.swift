@@ -9,7 +9,7 @@
 //   SGModel ───┤
 //   SGSymbols ─┘
 //
-// SGIngest: bytes → framed lines → typed events (xz/gzip through liblzma/zlib).
+// SGIngest: bytes → framed lines → typed events (xz/gzip through liblzma/zlib; trace.dat through libtracecmd).
 // SGModel:  scatterlists, device properties, the kernel's mappers (pure).
 // SGSymbols: ELF/DWARF through elfutils (libelf, libdw).
 // SGReplay: reconstruction, per-device/per-domain trackers, checks, findings.
@@ -32,13 +32,17 @@ let package = Package(
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     ],
     targets: [
-        // System libraries (Debian: libelf-dev libdw-dev liblzma-dev zlib1g-dev).
+        // System libraries (Debian: libelf-dev libdw-dev liblzma-dev zlib1g-dev libtracecmd-dev libtraceevent-dev libtracefs-dev).
         .systemLibrary(name: "CLibElf", pkgConfig: "libelf", providers: [.apt(["libelf-dev"])]),
         .systemLibrary(name: "CLibDW", pkgConfig: "libdw", providers: [.apt(["libdw-dev"])]),
         .systemLibrary(name: "CLZMA", pkgConfig: "liblzma", providers: [.apt(["liblzma-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // trace-cmd's binary trace.dat (v6, v7 incl. compressed sections) through libtracecmd, fields
+        // through the format files it carries (libtraceevent). Debian: libtracecmd-dev libtraceevent-dev libtracefs-dev.
+        .systemLibrary(name: "CTraceCmd", pkgConfig: "libtracecmd",
+                       providers: [.apt(["libtracecmd-dev", "libtraceevent-dev", "libtracefs-dev"])]),
 
-        .target(name: "SGIngest", dependencies: ["CLZMA", "CZlib"]),
+        .target(name: "SGIngest", dependencies: ["CLZMA", "CZlib", "CTraceCmd"]),
         .target(name: "SGModel", dependencies: []),
         .target(name: "SGSymbols", dependencies: ["CLibElf", "CLibDW"]),
         .target(

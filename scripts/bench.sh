@@ -62,3 +62,27 @@ echo "ratio (wall): $(echo "scale=3; $wc_s / $in_s" | bc -l) x wc -l;  ratio (cp
 ratio_ok=$(echo "$wc_s / $in_s >= 0.25" | bc -l)
 rss_ok=$([ "$in_rss" -lt $((100 * 1000 * 1000 / 1024)) ] && echo 1 || echo 0)
 echo "targets:     ratio >= 0.25x wc -l: $([ "$ratio_ok" = 1 ] && echo met || echo NOT met);  peak RSS < 100 MB: $([ "$rss_ok" = 1 ] && echo met || echo NOT met)"
+
+# trace.dat against the text of the same events (issue 11): a synthetic 6.18 trace.dat
+# (scripts/make-tracedat.py, BENCH_DAT_COUNT scenarios of 16 records) read directly
+# through libtracecmd, and its `trace-cmd report -l -t` text through the text path.
+if command -v trace-cmd > /dev/null && command -v python3 > /dev/null; then
+  COUNT=${BENCH_DAT_COUNT:-20000}
+  DAT=bench-data/synthetic-$COUNT.dat
+  if [ ! -s "$DAT" ]; then
+    trace-cmd convert -i ../shared/formats/framings-6.18/tc-6.18.dat -o bench-data/base-v6.dat \
+      --file-version 6 --compression none > /dev/null 2>&1
+    trace-cmd dump --events -i bench-data/base-v6.dat > bench-data/events.txt 2> /dev/null
+    python3 scripts/make-tracedat.py bench-data/base-v6.dat bench-data/events.txt "$DAT" --count "$COUNT"
+    trace-cmd report -l -t -i "$DAT" > "$DAT.txt" 2> /dev/null
+  fi
+  best_of "$BIN" ingest "$DAT"
+  dat_s=$BEST_S; dat_cpu=$BEST_CPU; dat_rss=$BEST_RSS
+  best_of "$BIN" ingest "$DAT.txt"
+  txt_s=$BEST_S; txt_cpu=$BEST_CPU; txt_rss=$BEST_RSS
+  n=$((COUNT * 16))
+  printf 'trace.dat:   %d records: wall %7.3f s  cpu %6.2f s = %s records/s   peak RSS %s KiB\n' \
+    "$n" "$dat_s" "$dat_cpu" "$(echo "scale=0; $n / $dat_cpu" | bc -l)" "$dat_rss"
+  printf 'its report:  %d lines:   wall %7.3f s  cpu %6.2f s = %s lines/s   peak RSS %s KiB (%s bytes)\n' \
+    "$((n + 1))" "$txt_s" "$txt_cpu" "$(echo "scale=0; $n / $txt_cpu" | bc -l)" "$txt_rss" "$(stat -c %s "$DAT.txt")"
+fi

@@ -1,5 +1,6 @@
 /// Reads trace files (ftrace text, trace-cmd report, perf script; plain, xz or
-/// gzip by magic bytes; `-` for standard input) as a stream of ``TraceRecord``s.
+/// gzip by magic bytes; `-` for standard input; trace-cmd's binary trace.dat
+/// v6/v7 through libtracecmd, see ``TraceDatIngest``) as a stream of ``TraceRecord``s.
 ///
 /// Memory stays bounded: lines are framed from fixed-size buffers and decoded
 /// from bytes. Malformed lines never stop a read; they are counted in the
@@ -31,6 +32,13 @@ public struct TraceReader: Sendable {
                 break
             }
             let opened = try OpenedInput.open(path)
+            if opened.format == .traceDat {
+                var dat = TraceDatIngest(path: path, fileIndex: index,
+                                         malformedRoom: max(0, FileIngest.malformedListLimit - total.malformedLines.count))
+                try dat.run(strings: &decoder.strings, body)
+                total.merge(dat.accounting)
+                continue
+            }
             var file = FileIngest(path: path, fileIndex: index,
                                   malformedRoom: max(0, FileIngest.malformedListLimit - total.malformedLines.count))
             try file.run(opened, decoder: &decoder, body)

@@ -64,7 +64,7 @@ import Testing
         ])
     }
 
-    @Test(arguments: ["tc-6.18.dat", "perf.data"])
+    @Test(arguments: ["perf.data"])
     func binaryFilesAreRefusedWithAConversionHint(_ name: String) throws {
         let path = IngestFixtures.framing(name)
         var delivered = 0

@@ -9,7 +9,7 @@ struct OpenedInput {
         let file = try DescriptorSource(path: path)
         let format = try InputFormat.detect(file.peeked, path: path)
         switch format {
-        case .text: return OpenedInput(source: file, format: format)
+        case .text, .traceDat: return OpenedInput(source: file, format: format)
         case .xz: return OpenedInput(source: try XZSource(input: file, path: path), format: format)
         case .gzip: return OpenedInput(source: try GzipSource(input: file, path: path), format: format)
         }
