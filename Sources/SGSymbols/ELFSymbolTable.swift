@@ -74,10 +74,12 @@ struct ELFSymbolTable: Sendable {
     func symbol(containing address: UInt64, sectionOf: (UInt64) -> Int?) -> (entry: Entry, offset: UInt64)? {
         let low = entries.countAtOrBelow(address, address: \.address)
         guard low > 0 else { return nil }
-        // Sized symbols may nest (an alias inside a bigger object), so look back a little.
+        // Sized symbols may nest (an alias inside a bigger object, labels inside an assembly
+        // object such as __x86_indirect_thunk_array's, one every 32 bytes): look back over the
+        // nearest few, and further while a symbol at or below still reaches past the address.
         var index = low - 1
         var sizeless: Int?
-        while index >= 0, index >= low - 9 {
+        while index >= 0, index >= low - 9 || reach[index] > address {
             let entry = entries[index]
             if entry.size > 0, address - entry.address < entry.size { return (entry, address - entry.address) }
             if entry.size == 0, sizeless == nil { sizeless = index }

@@ -131,3 +131,25 @@ import Testing
         #expect(symbolizer.resolve(end)?.function != "helper")
     }
 }
+
+extension ELFSymbolizerTests {
+    /// An assembly object with more labels inside it than a short look-back covers (the
+    /// kernel's __x86_indirect_thunk_array: a sizeless label every 32 bytes of a 512-byte
+    /// object) resolves to the object at every label, as eu-addr2line and libdwfl say.
+    @Test func labelsInsideABigSizedObjectResolveToIt() throws {
+        let fixture = try CompiledFixture()
+        defer { fixture.remove() }
+        var asm = ".text\\n.globl thunk_array\\n.type thunk_array, @function\\nthunk_array:\\n"
+        for r in 0 ..< 16 { asm += ".globl thunk_r\(r)\\n.type thunk_r\(r), @function\\nthunk_r\(r):\\n.skip 32, 0x90\\n" }
+        asm += ".size thunk_array, 512\\n"
+        let source = "__asm__(\"\(asm)\");\nint main(void) { return 0; }\n"
+        let elf = try fixture.compile(source, name: "thunks", output: "thunks", flags: ["-O0", "-no-pie"])
+        let symbolizer = try ELFSymbolizer(vmlinux: elf)
+        let base = try #require(symbolizer.linkAddress(ofSymbol: "thunk_array"))
+        for r in 0 ..< 16 {
+            let location = symbolizer.resolve(base + UInt64(32 * r) + 4)
+            #expect(location?.function == "thunk_array", "thunk_r\(r): \(String(describing: location))")
+            #expect(location?.offset == UInt64(32 * r) + 4)
+        }
+    }
+}
