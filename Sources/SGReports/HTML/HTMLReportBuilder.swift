@@ -128,7 +128,7 @@ struct HTMLReportBuilder {
         if let candidate = result.candidate { rows.append(.init(key: "Candidate model", value: candidate)) }
         rows.append(.init(key: "Devices", value: "\(result.devices.count)"))
         let totals = result.allMappingTotals
-        rows.append(.init(key: "Mappings", value: "\(totals.total) reconstructed, \(totals.total - totals.unmapped) live at end of trace, \(totals.inexact) ambiguous" + (result.mappingsStreamed ? " (pictures from the first \(result.mappings.count) rows; all in mappings.csv)" : "")))
+        rows.append(.init(key: "Mappings", value: "\(totals.total) reconstructed, \(totals.total - totals.unmapped) live at end of trace, \(totals.inexact) ambiguous" + (result.mappingsStreamed && result.mappings.count < totals.total ? " (pictures from the first \(result.mappings.count) rows; all in mappings.csv)" : "")))
         return rows
     }
 
