@@ -39,6 +39,9 @@ struct AuditCommand: ParsableCommand {
     @Option(help: "Traces analysed at once.")
     var jobs: Int = 1
 
+    @Flag(help: "Combine the output folders given (of analyze or audit runs, e.g. one per CI job) into --out: findings.csv with a trace column, audit.csv, summary.json, index.html. Reads no trace.")
+    var merge = false
+
     func validate() throws {
         if jobs < 1 { throw ValidationError("--jobs must be at least 1") }
         if inputs.contains("-") { throw ValidationError("audit reads files and directories, not standard input") }
@@ -48,6 +51,7 @@ struct AuditCommand: ParsableCommand {
     }
 
     func run() throws {
+        if merge { return try runMerge() }
         let traces = try collectTraces(inputs)
         guard !traces.isEmpty else {
             FileHandleStandardError.write("sgreplay audit: no trace files in \(inputs.joined(separator: " "))\n")
@@ -134,6 +138,33 @@ struct AuditCommand: ParsableCommand {
         var status = exitStatus(for: results, failOn: options.failOn, isKnown: known.contains)
         if unreadable && status == ExitStatus.clean { status = ExitStatus.usage }
         if status != ExitStatus.clean { throw ExitCode(status) }
+    }
+
+    /// `--merge`: the folders' findings and summaries into one folder; exit status as for a run
+    /// over the same findings (not-analysed parts: 2 when nothing else fails).
+    private func runMerge() throws {
+        let merged: AuditMerge
+        do {
+            merged = try AuditMerge(roots: inputs)
+        } catch {
+            FileHandleStandardError.write("sgreplay audit --merge: \(error)\n")
+            throw ExitCode(ExitStatus.usage)
+        }
+        guard !merged.parts.isEmpty else {
+            FileHandleStandardError.write("sgreplay audit --merge: no output folder (summary.json + findings.csv) in \(inputs.joined(separator: " "))\n")
+            throw ExitCode(ExitStatus.usage)
+        }
+        let out = options.out ?? "reports/merged"
+        try merged.write(to: URL(fileURLWithPath: out))
+        let severity = merged.header.firstIndex(of: "severity")
+        let counts = Dictionary(grouping: merged.rows.compactMap { row in severity.flatMap { $0 < row.count ? row[$0] : nil } }, by: { $0 }).mapValues(\.count)
+        print("\(merged.parts.count) output folder(s), \(merged.rows.count) finding\(merged.rows.count == 1 ? "" : "s") (error \(counts["error"] ?? 0), warning \(counts["warning"] ?? 0), info \(counts["info"] ?? 0)); merged into \(out)/")
+        var failing = false
+        if let threshold = options.failOn.severity {
+            failing = counts.contains { key, n in n > 0 && (Severity(rawValue: key).map { $0 >= threshold } ?? false) }
+        }
+        if failing { throw ExitCode(ExitStatus.findings) }
+        if merged.parts.contains(where: { $0.status != "analysed" }) { throw ExitCode(ExitStatus.usage) }
     }
 
     /// Trace files named directly, and those found under directories, in a stable order.

@@ -64,3 +64,34 @@ import Testing
         #expect(r.stderr.contains("--vmlinux") || r.stderr.contains("--kallsyms"))
     }
 }
+
+extension AuditAndModelsCommandTests {
+    /// A fleet's traces analysed one per job, combined without reading a trace again.
+    @Test func auditMergeCombinesOutputFolders() throws {
+        let root = try CLIRunner.temporaryDirectory()
+        let jobs = [("correct-6.18", "job-1"), ("buggy-p2p", "job-2")]
+        for (name, job) in jobs {
+            let r = try CLIRunner.run(["analyze", "traces/\(name).trace", "--topology", "traces/\(name).topology.json", "--out", root.appendingPathComponent("\(job)/\(name)").path, "--format", "html,csv,json", "--fail-on", "never"])
+            #expect(r.status == 0, "\(r.stderr)")
+        }
+        let out = root.appendingPathComponent("merged")
+        let r = try CLIRunner.run(["audit", "--merge", root.appendingPathComponent("job-1").path, root.appendingPathComponent("job-2").path, "--out", out.path])
+        #expect(r.status == 1, "the buggy sample has errors: \(r.stdout) \(r.stderr)")
+        #expect(r.stdout.contains("2 output folder(s), 21 findings"), "\(r.stdout)")
+        let csv = try String(contentsOf: out.appendingPathComponent("findings.csv"), encoding: .utf8)
+        let lines = csv.split(separator: "\r\n")
+        #expect(lines.first?.hasSuffix(",source,map_line,list_shape,trace,report") == true, "\(lines.first ?? "")")
+        #expect(lines.count == 1 + 21)
+        #expect(lines.dropFirst().allSatisfy { $0.contains("traces/buggy-p2p.trace") })
+        let summary = try CLIRunner.summary(in: out)
+        #expect(summary["merged"] as? Int == 2)
+        #expect((summary["findings"] as? [String: Any])?["total"] as? Int == 21)
+        let index = try String(contentsOf: out.appendingPathComponent("index.html"), encoding: .utf8)
+        #expect(index.contains("href=\"../job-2/buggy-p2p/report.html\""), "\(index)")
+        let audit = try String(contentsOf: out.appendingPathComponent("audit.csv"), encoding: .utf8)
+        #expect(audit.split(separator: "\r\n").count == 3)
+        // A folder that is not an output is a clear error.
+        let bad = try CLIRunner.run(["audit", "--merge", root.appendingPathComponent("nothing-here").path, "--out", out.path])
+        #expect(bad.status == 2)
+    }
+}
