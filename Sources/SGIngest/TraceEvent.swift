@@ -309,6 +309,20 @@ public enum AllocEventKind: String, Sendable, Equatable {
     case alloc = "dma_alloc", free = "dma_free"
     case allocPages = "dma_alloc_pages", freePages = "dma_free_pages"
     case allocSGT = "dma_alloc_sgt", allocSGTError = "dma_alloc_sgt_err", freeSGT = "dma_free_sgt"
+
+    /// The kind of an allocation event name (text and trace.dat paths alike); any other
+    /// allocation name is `dma_free_sgt`, the last of the family.
+    init(_ name: TracedEventName) {
+        switch name {
+        case .alloc: self = .alloc
+        case .free: self = .free
+        case .allocPages: self = .allocPages
+        case .freePages: self = .freePages
+        case .allocSGT: self = .allocSGT
+        case .allocSGTError: self = .allocSGTError
+        default: self = .freeSGT
+        }
+    }
 }
 
 /// `dma_alloc*` / `dma_free*` in both the 6.12 and 6.13+ layouts.

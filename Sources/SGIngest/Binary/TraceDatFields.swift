@@ -310,16 +310,7 @@ struct TraceDatFields {
     }
 
     private func alloc(_ kind: TracedEventName, _ strings: inout StringInterner) throws(Failure) -> AllocEvent {
-        let allocKind: AllocEventKind
-        switch kind {
-        case .alloc: allocKind = .alloc
-        case .free: allocKind = .free
-        case .allocPages: allocKind = .allocPages
-        case .freePages: allocKind = .freePages
-        case .allocSGT: allocKind = .allocSGT
-        case .allocSGTError: allocKind = .allocSGTError
-        default: allocKind = .freeSGT
-        }
+        let allocKind = AllocEventKind(kind)
         let phys = has(.physAddrs) ? try array(.physAddrs, elementSize: 8) : []
         // GFP flags as the raw decimal value (the text path's `[FAILED TO PARSE]` form): names
         // would need the print format's flag table, i.e. the text printer.

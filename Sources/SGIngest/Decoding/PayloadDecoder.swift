@@ -219,16 +219,7 @@ struct PayloadDecoder {
     }
 
     private mutating func alloc(_ kind: TracedEventName) throws(Failure) -> AllocEvent {
-        let allocKind: AllocEventKind
-        switch kind {
-        case .alloc: allocKind = .alloc
-        case .free: allocKind = .free
-        case .allocPages: allocKind = .allocPages
-        case .freePages: allocKind = .freePages
-        case .allocSGT: allocKind = .allocSGT
-        case .allocSGTError: allocKind = .allocSGTError
-        default: allocKind = .freeSGT
-        }
+        let allocKind = AllocEventKind(kind)
         let phys: [UInt64] = (kind == .allocSGT || kind == .freeSGT || fields.has(.physAddrs))
             ? try addresses(.physAddrs, "phys_addrs") : []
         var virt: UInt64? = nil
