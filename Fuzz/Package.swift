@@ -4,9 +4,10 @@
 // Built with `swift build -c release -Xswiftc -sanitize=fuzzer,address` so that every module of
 // the main package is instrumented for coverage and checked by AddressSanitizer.
 //
-//   FuzzTrace     bytes → a trace (text, xz or gzip by magic) → the whole Analyzer
-//                 (framer, every payload decoder, reconstruction, checks); the input
-//                 accounting must reconcile.
+//   FuzzTrace     bytes → a trace (text, xz or gzip by magic) → ingest: the line framer
+//                 and every payload decoder; the input accounting must reconcile.
+//   FuzzAnalyze   the same bytes through the whole Analyzer (reconstruction, model,
+//                 trackers, checks): slower, run beside the parser targets.
 //   FuzzTopology  bytes → the topology file loader.
 //   FuzzELF       bytes → the ELF/DWARF loader (libelf, libdwfl) and a few lookups.
 import Foundation
@@ -24,6 +25,7 @@ let package = Package(
         .target(name: "CFuzzDriver"),
         .target(name: "FuzzSupport", dependencies: ["CFuzzDriver"]),
         .executableTarget(name: "FuzzTrace", dependencies: ["FuzzSupport", .product(name: "SGReplayKit", package: root)], swiftSettings: fuzzer),
+        .executableTarget(name: "FuzzAnalyze", dependencies: ["FuzzSupport", .product(name: "SGReplayKit", package: root)], swiftSettings: fuzzer),
         .executableTarget(name: "FuzzTopology", dependencies: ["FuzzSupport", .product(name: "SGReplayKit", package: root)], swiftSettings: fuzzer),
         .executableTarget(name: "FuzzELF", dependencies: ["FuzzSupport", .product(name: "SGReplayKit", package: root)], swiftSettings: fuzzer),
     ]

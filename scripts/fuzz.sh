@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # fuzz.sh — libFuzzer campaigns over sgreplay's parsers (`make fuzz`; not part of `make test`).
 #
-#   scripts/fuzz.sh [TARGET...]        # default: FuzzTrace FuzzTopology FuzzELF
+#   scripts/fuzz.sh [TARGET...]        # default: FuzzTrace FuzzTopology FuzzELF FuzzAnalyze
 #
 # Environment: FUZZ_SECONDS (per target, default 60), FUZZ_JOBS (parallel workers per
 # target, default 1), FUZZ_MAX_LEN (default 65536).
@@ -21,7 +21,7 @@ seconds=${FUZZ_SECONDS:-60}
 jobs=${FUZZ_JOBS:-1}
 max_len=${FUZZ_MAX_LEN:-65536}
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(FuzzTrace FuzzTopology FuzzELF)
+[ ${#targets[@]} -gt 0 ] || targets=(FuzzTrace FuzzTopology FuzzELF FuzzAnalyze)
 
 for t in "${targets[@]}"; do
     swift build -c release -Xswiftc -sanitize=fuzzer,address --product "$t" >&2
@@ -32,7 +32,7 @@ seed() {
     local t=$1 dir=corpus/$1
     mkdir -p "$dir"
     case $t in
-        FuzzTrace)
+        FuzzTrace|FuzzAnalyze)
             # Real framings and the samples, cut into pieces no longer than max_len; a few compressed.
             for f in ../../shared/formats/framings-6.18/*.txt ../traces/*.trace; do
                 [ -f "$f" ] || continue

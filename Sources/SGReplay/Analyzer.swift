@@ -30,21 +30,15 @@ public struct Analyzer: Sendable {
             }
             candidate = model
         }
-        var replay = AnalyzerReplay(files: options.traces, options: options, release: choice.release, reference: reference, candidate: candidate)
+        var run = RecordIntake(replay: AnalyzerReplay(files: options.traces, options: options, release: choice.release, reference: reference, candidate: candidate), files: options.traces.count)
         let start = Date()
-        var dmaEvents = [Int](repeating: 0, count: options.traces.count)
-        var traceDevices: Set<String> = []
-        var lastDevice = ""
-        let accounting = try TraceReader(inputs: options.traces).read { record in
-            if case .event(let event) = record.kind {
-                if AnalysisCoverage.isDMAEvent(event.payload), record.fileIndex < dmaEvents.count { dmaEvents[record.fileIndex] += 1 }
-                if let device = event.payload.device, device != lastDevice {
-                    traceDevices.insert(device)
-                    lastDevice = device
-                }
-            }
-            replay.consume(record)
-        }
+        let reader = TraceReader(inputs: options.traces)
+        let accounting = options.concurrentIngest
+            ? try reader.readConcurrently { run.take($0) }
+            : try reader.read { run.take($0) }
+        var replay = run.replay
+        let dmaEvents = run.dmaEvents
+        let traceDevices = run.traceDevices
         let replayed = Date()
         let (findings, mappings, finishedDevices) = replay.finish(interrupted: accounting.interrupted)
         var devices = finishedDevices
@@ -64,5 +58,30 @@ public struct Analyzer: Sendable {
         result.mappingSinkError = replay.rows.sinkError.map { "\($0)" }
         result.coverage = coverage
         return result
+    }
+}
+
+/// What the analysis does with each record on the replay's thread: the coverage counts
+/// (dma events per file, devices seen) and the replay itself.
+private struct RecordIntake {
+    var replay: AnalyzerReplay
+    var dmaEvents: [Int]
+    var traceDevices: Set<String> = []
+    var lastDevice = ""
+
+    init(replay: AnalyzerReplay, files: Int) {
+        self.replay = replay
+        self.dmaEvents = [Int](repeating: 0, count: files)
+    }
+
+    mutating func take(_ record: TraceRecord) {
+        if case .event(let event) = record.kind {
+            if AnalysisCoverage.isDMAEvent(event.payload), record.fileIndex < dmaEvents.count { dmaEvents[record.fileIndex] += 1 }
+            if let device = event.payload.device, device != lastDevice {
+                traceDevices.insert(device)
+                lastDevice = device
+            }
+        }
+        replay.consume(record)
     }
 }

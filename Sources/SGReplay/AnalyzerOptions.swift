@@ -23,6 +23,10 @@ public struct AnalyzerOptions: Sendable {
     /// When set, the rows of mappings.csv go here as they settle and the result keeps only
     /// a sample of them (``AnalysisResult/mappingsStreamed``): memory follows the live set.
     public var mappingRows: (any MappingRowSink)?
+    /// Ingest (reading, decompression, framing, decoding) on a thread of its own, beside
+    /// the replay (``SGIngest/TraceReader/readConcurrently(batchSize:queueDepth:_:)``);
+    /// `false` runs both on the caller's thread. The results are the same either way.
+    public var concurrentIngest: Bool = true
 
     public init(traces: [String], topology: Topology = Topology(), candidate: String? = nil, symbolizer: (any AddressSymbolizer)? = nil, kernelRelease: KernelRelease? = nil, retiredCapacity: Int = 16384, limits: LimitsPolicy = .given) {
         self.traces = traces

@@ -36,9 +36,14 @@ import Testing
         #expect(KernelRelease(parsing: "6.12.95+deb12-amd64") == KernelRelease(6, 12, 95))
     }
 
-    /// Trace inputs go through the whole analysis and their accounting reconciles.
+    /// Trace inputs (of the ingest and the whole-analysis targets) go through ingest alone
+    /// and through the whole analysis; both accountings reconcile.
     @Test func traceInputs() throws {
-        for file in Self.inputs("FuzzTrace") {
+        let files = Self.inputs("FuzzTrace") + Self.inputs("FuzzAnalyze")
+        #expect(!files.isEmpty)
+        for file in files {
+            let ingest = try TraceReader(inputs: [file]).read { _ in }
+            #expect(ingest.reconciles, "\(file)")
             let result = try Analyzer(AnalyzerOptions(traces: [file])).run()
             #expect(result.input.reconciles, "\(file)")
         }
