@@ -83,6 +83,6 @@ let package = Package(
             dependencies: ["SGReports", "SGReplay", .product(name: "CSV", package: "CSV.swift")],
             exclude: ["Fixtures"]
         ),
-        .testTarget(name: "CLITests", dependencies: ["sgreplay"]),
+        .testTarget(name: "CLITests", dependencies: ["sgreplay"], exclude: ["Fixtures"]),
     ]
 )

@@ -10,7 +10,8 @@
 # target's corpus (Fuzz/corpus/<target>/, not committed) from ../shared/formats, the
 # sample traces, the lab captures' topologies and small gcc-built ELFs, runs it with a
 # 1 s per-input timeout, and appends one line per run to Fuzz/runs.tsv (date, target,
-# seconds, executions, result). A crash, sanitizer report, timeout or out-of-memory
+# seconds, executions, result: clean, failed, or stopped when the run was cut short by
+# something other than its input, e.g. a SIGSTOP of the whole process). A crash, sanitizer report, timeout or out-of-memory
 # input is saved as Fuzz/crashers/<target>-*: copy it to Fuzz/regressions/<target>/,
 # where FuzzRegressionTests replays it in `make test`.
 set -euo pipefail
@@ -74,4 +75,4 @@ for t in "${targets[@]}"; do
     rm -f "$log"
 done
 # Totals per target over every recorded run.
-awk -F'\t' '{s[$2] += $3; e[$2] += $4; if ($5 != "clean") bad[$2]++} END {for (t in s) printf "%s: %d s, %d executions, %d failed run(s)\n", t, s[t], e[t], bad[t] + 0}' runs.tsv
+awk -F'\t' '{s[$2] += $3; e[$2] += $4; if ($5 == "failed") bad[$2]++} END {for (t in s) printf "%s: %d s, %d executions, %d failed run(s)\n", t, s[t], e[t], bad[t] + 0}' runs.tsv

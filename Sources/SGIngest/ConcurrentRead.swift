@@ -48,20 +48,30 @@ extension TraceReader {
 }
 
 /// The bounded hand-over between the ingest thread and the consumer.
-final class RecordBatchQueue: @unchecked Sendable {
-    struct Stopped: Error {}
+typealias RecordBatchQueue = BatchChannel<TraceRecord, InputAccounting>
+
+/// A bounded, ordered hand-over of batches between one producer thread and one consumer
+/// (ingest → replay, replay → the mappings.csv writer), ending with the producer's outcome.
+///
+/// The producer blocks while `depth` batches wait, so memory is bounded whichever side is
+/// slower; the consumer blocks while none waits. Either side may stop the other: the
+/// consumer with ``stop()`` (the producer's next ``push(_:)`` returns `false`), the producer
+/// with ``finish(_:)`` (the consumer drains what was pushed, then ``pop()`` returns `nil`).
+public final class BatchChannel<Element: Sendable, Outcome: Sendable>: @unchecked Sendable {
+    /// Thrown by a producer's loop to end early once ``push(_:)`` returned `false`.
+    public struct Stopped: Error {}
 
     private let condition = NSCondition()
     private let depth: Int
-    private var batches: [[TraceRecord]] = []
+    private var batches: [[Element]] = []
     private var head = 0
-    private var finished: Result<InputAccounting, any Error>?
+    private var finished: Result<Outcome, any Error>?
     private var stopped = false
 
-    init(depth: Int) { self.depth = depth }
+    public init(depth: Int) { self.depth = max(1, depth) }
 
     /// Waits for room; `false` when the consumer stopped (the producer should end).
-    func push(_ batch: [TraceRecord]) -> Bool {
+    public func push(_ batch: [Element]) -> Bool {
         condition.lock()
         defer { condition.unlock() }
         while batches.count - head >= depth && !stopped { condition.wait() }
@@ -72,7 +82,7 @@ final class RecordBatchQueue: @unchecked Sendable {
     }
 
     /// The next batch in order, or `nil` once the producer finished and everything was taken.
-    func pop() -> [TraceRecord]? {
+    public func pop() -> [Element]? {
         condition.lock()
         defer { condition.unlock() }
         while head == batches.count && finished == nil { condition.wait() }
@@ -88,14 +98,16 @@ final class RecordBatchQueue: @unchecked Sendable {
         return batch
     }
 
-    func finish(_ outcome: Result<InputAccounting, any Error>) {
+    /// The producer's last word: no batch follows.
+    public func finish(_ outcome: Result<Outcome, any Error>) {
         condition.lock()
         finished = outcome
         condition.broadcast()
         condition.unlock()
     }
 
-    func stop() {
+    /// The consumer gives up: waiting and later batches are dropped.
+    public func stop() {
         condition.lock()
         stopped = true
         batches.removeAll()
@@ -104,7 +116,8 @@ final class RecordBatchQueue: @unchecked Sendable {
         condition.unlock()
     }
 
-    func waitFinished() -> Result<InputAccounting, any Error> {
+    /// Waits for the producer's outcome.
+    public func waitFinished() -> Result<Outcome, any Error> {
         condition.lock()
         defer { condition.unlock() }
         while finished == nil { condition.wait() }

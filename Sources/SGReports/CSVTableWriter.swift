@@ -87,7 +87,8 @@ struct CSVTableWriter {
 }
 
 /// A CSV file written row by row as rows become known (``CSVTableWriter``'s format).
-final class CSVFileStream {
+/// Used by one thread at a time (``MappingsCSVStream`` hands it to its writer thread).
+final class CSVFileStream: @unchecked Sendable {
     private let handle: FileHandle
     private let blockSize: Int
     private var buffer: [UInt8] = []
