@@ -16,6 +16,7 @@ struct IOMMURunPinning: Sendable {
         let base = outputs[0] & ~(g - 1)
         let mine = runs(from: base)
         var result: [Int: UInt64] = [:]
+        result.reserveCapacity(phys.count)
         for j in grouping.starts.indices where j < outputs.count {
             let range = grouping.inputs(ofOutput: j)
             let start = outputs[j] & ~(g - 1)
@@ -23,9 +24,8 @@ struct IOMMURunPinning: Sendable {
             result[range.lowerBound] = start
             var previous = start
             for i in range.dropFirst() {
-                let candidates = iovas(of: phys[i] & ~(g - 1), above: previous, in: mine)
-                guard candidates.count == 1 else { return nil }
-                previous = candidates[0]
+                guard let only = onlyIOVA(of: phys[i] & ~(g - 1), above: previous, in: mine) else { return nil }
+                previous = only
                 result[i] = previous
             }
         }
@@ -40,11 +40,11 @@ struct IOMMURunPinning: Sendable {
         let mine = runs(from: base)
         guard !mine.isEmpty, !phys.isEmpty, translate(base, runs: mine) == phys[0] & ~(g - 1) else { return nil }
         var result: [Int: UInt64] = [0: base]
+        result.reserveCapacity(phys.count)
         var previous = base
         for i in phys.indices.dropFirst() {
-            let candidates = iovas(of: phys[i] & ~(g - 1), above: previous, in: mine)
-            guard candidates.count == 1 else { return nil }
-            previous = candidates[0]
+            guard let only = onlyIOVA(of: phys[i] & ~(g - 1), above: previous, in: mine) else { return nil }
+            previous = only
             result[i] = previous
         }
         return result
@@ -78,13 +78,17 @@ struct IOMMURunPinning: Sendable {
         return mine
     }
 
-    /// Every IOVA above `previous` at which `runs` map physical granule `page`.
-    private func iovas(of page: UInt64, above previous: UInt64, in runs: [IOMMUMapEvent]) -> [UInt64] {
-        runs.compactMap { run -> UInt64? in
-            guard page >= run.physAddress, page - run.physAddress < run.size else { return nil }
+    /// The IOVA above `previous` at which `runs` map physical granule `page`, when exactly
+    /// one does (nil when none or several do). Scans without allocating: it runs per input.
+    private func onlyIOVA(of page: UInt64, above previous: UInt64, in runs: [IOMMUMapEvent]) -> UInt64? {
+        var found: UInt64?
+        for run in runs where page >= run.physAddress && page - run.physAddress < run.size {
             let v = run.iova &+ (page - run.physAddress)
-            return v > previous ? v : nil
+            guard v > previous else { continue }
+            if found != nil { return nil }
+            found = v
         }
+        return found
     }
 
     /// Physical granule behind IOVA `v`, if a run maps it.

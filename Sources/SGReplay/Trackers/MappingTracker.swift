@@ -55,7 +55,9 @@ public struct MappingTracker: Sendable {
         case .single, .coherent:
             if let first = mapping.outputs.first { singleByAddress[mapping.device, default: [:]][first.address, default: []].append(mapping.id) }
         }
-        for r in mapping.outputRanges { outputsByDevice[mapping.device, default: LiveRangeIndex()].insert(start: r.start, end: r.end, owner: mapping.id) }
+        // One dictionary access per mapping (the device's index is modified in place), and its
+        // outputs walked without building their ranges.
+        Self.insertOutputs(of: mapping, into: &outputsByDevice[mapping.device, default: LiveRangeIndex()])
         if let span = mapping.iovaSpan { iovaByDomain[mapping.domain, default: LiveRangeIndex()].insert(start: span.start, end: span.end, owner: mapping.id) }
         for r in mapping.busRanges { busByDomain[mapping.domain, default: LiveRangeIndex()].insert(start: r.start, end: r.end, owner: mapping.id) }
         for r in mapping.bounceRanges { bounces.insert(start: r.start, end: r.end, owner: mapping.id) }
@@ -71,7 +73,7 @@ public struct MappingTracker: Sendable {
         case .single, .coherent:
             if let first = m.outputs.first { Self.removeID(id, from: &singleByAddress, device: m.device, key: first.address) }
         }
-        for r in m.outputRanges { outputsByDevice[m.device]?.remove(start: r.start, owner: id) }
+        Self.removeOutputs(of: m, from: &outputsByDevice[m.device])
         if let span = m.iovaSpan { iovaByDomain[m.domain]?.remove(start: span.start, owner: id) }
         for r in m.busRanges { busByDomain[m.domain]?.remove(start: r.start, owner: id) }
         for r in m.bounceRanges { bounces.remove(start: r.start, owner: id) }
@@ -234,6 +236,15 @@ public struct MappingTracker: Sendable {
 
     /// Live mappings, oldest first.
     public var liveInMapOrder: [TrackedMapping] { live.values.sorted { $0.map.sequence < $1.map.sequence } }
+
+    private static func insertOutputs(of m: TrackedMapping, into index: inout LiveRangeIndex) {
+        for o in m.outputs where o.length > 0 { index.insert(start: o.address, end: o.address &+ UInt64(o.length), owner: m.id) }
+    }
+
+    private static func removeOutputs(of m: TrackedMapping, from index: inout LiveRangeIndex?) {
+        guard index != nil else { return }
+        for o in m.outputs where o.length > 0 { index!.remove(start: o.address, owner: m.id) }
+    }
 
     private static func removeID(_ id: Int, from table: inout [String: [UInt64: [Int]]], device: String, key: UInt64) {
         guard var ids = table[device]?[key] else { return }
