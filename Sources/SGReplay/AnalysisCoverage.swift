@@ -84,7 +84,7 @@ public struct DeviceLimitChecks: Sendable, Hashable {
     public init(device: String, topology: Topology) {
         let overrides = topology.devices[device]
         let known = KnownParameters(overrides, topology: topology)
-        let isPCI = device.split(separator: ":").count == 3
+        let isPCI = DeviceNameShape.hasPCIParts(device)
         var checked: [FindingKind] = [], possible: [FindingKind] = [], not: [FindingKind] = []
         if known.maxSegmentSize { checked.append(.maxSegmentSize) } else { not.append(.maxSegmentSize) }
         if known.segmentBoundary {

@@ -6,21 +6,6 @@ import SGSymbols
 /// order, keeps the live state (trackers, pending `iommu:map` runs, holes)
 /// and collects findings and mapping rows.
 struct AnalyzerReplay {
-    /// CPU and task: the key that ties `iommu:map` / `swiotlb_bounced` / `iommu:unmap` to their dma event.
-    struct Task: Hashable {
-        var cpu: Int32
-        var pid: Int32
-        /// An interrupt prints the interrupted task's pid: its events are another stream.
-        var execution: ExecutionContext
-    }
-
-    /// The last dma-level unmap of a task (to attribute the `iommu:unmap` that follows it).
-    struct LastUnmap {
-        var device: String
-        var reportedDouble: Bool
-        var sequence: Int
-    }
-
     let files: [String]
     let topology: Topology
     let release: KernelRelease
@@ -34,12 +19,8 @@ struct AnalyzerReplay {
     var inference: DeviceInference
     var tracker: MappingTracker
     var hazards = HazardTracker()
-    var pendingRuns: [Task: [IOMMUMapEvent]] = [:]
-    /// The last dma_unmap_sg of a task that could not tell twins apart (retired id).
-    var ambiguousUnmap: [Task: Int] = [:]
-    var pendingBounced: [Task: Set<UInt64>] = [:]
-    var lastUnmap: [Task: LastUnmap] = [:]
-    var pendingIOMMUUnmap: [Task: (IOMMUUnmapEvent, EventReference)] = [:]
+    /// Per task stream: iommu:map runs, bounces and unmaps waiting for their DMA call.
+    var streams = TaskStreamTracker()
     /// Sequence of the group add / domain attach per device (the trace covers its history from there).
     var coverage: [String: Int] = [:]
     var translatedDevices: Set<String> = []
@@ -111,23 +92,38 @@ struct AnalyzerReplay {
     }
 
     private mutating func dispatch(_ event: TraceEvent, _ ref: EventReference) {
-        let task = Task(cpu: ref.cpu, pid: ref.pid, execution: event.context.execution)
+        let task = CPUTask(cpu: ref.cpu, pid: ref.pid, execution: event.context.execution)
+        switch event.payload {
+        case .syncSingle, .syncSG, .iommuFault, .iommuAttach, .iommuGroup:
+            // Nothing of the task stream: no lookup.
+            var none = TaskStreamTracker.Pending()
+            dispatch(event, ref, task: &none)
+            return
+        default:
+            break
+        }
+        var taken = streams.take(task)
+        dispatch(event, ref, task: &taken.pending)
+        streams.put(taken)
+    }
+
+    private mutating func dispatch(_ event: TraceEvent, _ ref: EventReference, task: inout TaskStreamTracker.Pending) {
         switch event.payload {
         case .iommuMap(let e):
-            pendingRuns[task, default: []].append(e)
+            task.runs.append(e)
         case .swiotlbBounced(let e):
-            pendingBounced[task, default: []].insert(e.originalAddress)
+            task.bounced.insert(e.originalAddress)
         case .mapSG(let e):
-            mapSG(e, ref, task: task)
+            mapSG(e, ref, task: &task)
         case .mapSGError(let e):
-            pendingRuns[task] = nil
+            task.runs = []
             findings.append(MapErrorCheck.inspect(e, at: ref))
         case .mapSingle(let e):
-            mapSingle(e, ref, task: task)
+            mapSingle(e, ref, task: &task)
         case .unmapSG(let e):
-            unmapSG(e, ref, task: task)
+            unmapSG(e, ref, task: &task)
         case .unmapSingle(let e):
-            unmapSingle(e, ref, task: task)
+            unmapSingle(e, ref, task: &task)
         case .syncSingle(let e):
             sync(device: e.device, direction: e.direction, range: ClosedOpenRange(start: e.dmaAddress, end: e.dmaAddress &+ max(e.size, 1)), sg: nil, ref)
         case .syncSG(let e):
@@ -135,10 +131,10 @@ struct AnalyzerReplay {
             guard let first = slots.first else { return }
             sync(device: e.device, direction: e.direction, range: ClosedOpenRange(start: first.0, end: first.0 &+ UInt64(first.1)), sg: e, ref)
         case .alloc(let e):
-            alloc(e, ref, task: task)
+            alloc(e, ref, task: &task)
         case .iommuUnmap(let e):
-            if let runs = pendingRuns[task], e.rollsBack(runs) { pendingRuns[task] = nil }
-            iommuUnmap(e, ref, task: task)
+            if !task.runs.isEmpty, e.rollsBack(task.runs) { task.runs = [] }
+            iommuUnmap(e, ref, task: &task)
         case .iommuFault(let e):
             fault(e, ref)
         case .iommuAttach(let device, let attach):
@@ -174,10 +170,11 @@ struct AnalyzerReplay {
 
     // MARK: - Maps
 
-    private mutating func mapSG(_ e: MapSGEvent, _ ref: EventReference, task: Task) {
-        let runs = pendingRuns.removeValue(forKey: task) ?? []
-        let bounced = pendingBounced.removeValue(forKey: task) ?? []
-        lastUnmap[task] = nil
+    private mutating func mapSG(_ e: MapSGEvent, _ ref: EventReference, task: inout TaskStreamTracker.Pending) {
+        let runs = task.runs, bounced = task.bounced
+        task.runs = []
+        task.bounced = []
+        task.lastUnmap = nil
         let observation = observe(e, ref, runs: runs, bounced: bounced, single: false)
         resolveTwins(observation.0, domain: observation.1)
         var eventFindings = MapChecks.run(observation.0, tracker: tracker, hazards: hazards, domain: observation.1, single: false, downgraded: &downgraded)
@@ -188,9 +185,10 @@ struct AnalyzerReplay {
         track(observation.0, domain: observation.1, kind: .scatterGather, size: 0)
     }
 
-    private mutating func mapSingle(_ e: MapSingleEvent, _ ref: EventReference, task: Task) {
-        let runs = pendingRuns.removeValue(forKey: task) ?? []
-        let bounced = pendingBounced.removeValue(forKey: task) ?? []
+    private mutating func mapSingle(_ e: MapSingleEvent, _ ref: EventReference, task: inout TaskStreamTracker.Pending) {
+        let runs = task.runs, bounced = task.bounced
+        task.runs = []
+        task.bounced = []
         if let f = MapErrorCheck.inspect(e, at: ref) {
             findings.append(f)
             return
@@ -325,8 +323,8 @@ struct AnalyzerReplay {
         tracker.insert(mapping)
     }
 
-    private mutating func alloc(_ e: AllocEvent, _ ref: EventReference, task: Task) {
-        pendingRuns[task] = nil
+    private mutating func alloc(_ e: AllocEvent, _ ref: EventReference, task: inout TaskStreamTracker.Pending) {
+        task.runs = []
         switch e.kind {
         case .alloc, .allocPages, .allocSGT:
             guard e.dmaAddress != 0 else { return }
@@ -353,8 +351,8 @@ struct AnalyzerReplay {
 
     // MARK: - Unmaps
 
-    private mutating func unmapSG(_ e: UnmapSGEvent, _ ref: EventReference, task: Task) {
-        pendingRuns[task] = nil
+    private mutating func unmapSG(_ e: UnmapSGEvent, _ ref: EventReference, task: inout TaskStreamTracker.Pending) {
+        task.runs = []
         let (match, ambiguous) = tracker.matchSG(device: e.device, phys: e.physAddresses, direction: e.direction)
         var reportedDouble = false
         switch match {
@@ -368,7 +366,7 @@ struct AnalyzerReplay {
             retire(id, ref, settled: twins.isEmpty)
             if !twins.isEmpty {
                 tracker.noteAmbiguousUnmap(retired: id, twins: twins)
-                ambiguousUnmap[task] = id
+                task.ambiguousUnmap = id
             }
         case .none:
             if let m = tracker.retiredSG(device: e.device, phys: e.physAddresses) {
@@ -383,11 +381,11 @@ struct AnalyzerReplay {
                 unknownUnmap(device: e.device, what: "dma_unmap_sg of phys_addrs=\(list) \(e.direction)", ref: ref, invalid: false, mapMayBeDropped: e.physAddresses.count > 150)
             }
         }
-        lastUnmap[task] = LastUnmap(device: e.device, reportedDouble: reportedDouble, sequence: ref.sequence)
+        task.lastUnmap = TaskStreamTracker.LastUnmap(device: e.device, reportedDouble: reportedDouble, sequence: ref.sequence)
     }
 
-    private mutating func unmapSingle(_ e: UnmapSingleEvent, _ ref: EventReference, task: Task) {
-        pendingRuns[task] = nil
+    private mutating func unmapSingle(_ e: UnmapSingleEvent, _ ref: EventReference, task: inout TaskStreamTracker.Pending) {
+        task.runs = []
         var reportedDouble = false
         if e.dmaAddress == dmaMappingError {
             unknownUnmap(device: e.device, what: "dma_unmap_\(e.api.rawValue) of DMA_MAPPING_ERROR", ref: ref, invalid: true)
@@ -404,8 +402,9 @@ struct AnalyzerReplay {
             unknownUnmap(device: e.device, what: "dma_unmap_\(e.api.rawValue) of \(hex(e.dmaAddress)) size \(e.size) \(e.direction)", ref: ref, invalid: false)
         }
         // dma_unmap_phys: the iommu:unmap came first on this task.
-        if let (u, uref) = pendingIOMMUUnmap.removeValue(forKey: task), !reportedDouble {
-            findings.append(DoubleUnmapCheck.inspect(u, device: e.device, at: uref))
+        if let (u, uref) = task.iommuUnmap {
+            task.iommuUnmap = nil
+            if !reportedDouble { findings.append(DoubleUnmapCheck.inspect(u, device: e.device, at: uref)) }
         }
     }
 
@@ -452,18 +451,20 @@ struct AnalyzerReplay {
         }
     }
 
-    private mutating func iommuUnmap(_ e: IOMMUUnmapEvent, _ ref: EventReference, task: Task) {
+    private mutating func iommuUnmap(_ e: IOMMUUnmapEvent, _ ref: EventReference, task: inout TaskStreamTracker.Pending) {
         // The IOVA dma_unmap_sg released names the twin it really unmapped.
-        if let id = ambiguousUnmap.removeValue(forKey: task), tracker.retiredMapping(id: id)?.iovaSpan?.start != e.iova,
+        let ambiguous = task.ambiguousUnmap
+        task.ambiguousUnmap = nil
+        if let id = ambiguous, tracker.retiredMapping(id: id)?.iovaSpan?.start != e.iova,
            let twin = tracker.liveTwins(ofRetired: id).first(where: { $0.iovaSpan?.start == e.iova }) {
             _ = swapAmbiguousUnmap(retired: id, with: twin.id)
         }
         guard e.unmappedSize < e.size else { return }
-        if let last = lastUnmap[task] {
-            lastUnmap[task] = nil
+        if let last = task.lastUnmap {
+            task.lastUnmap = nil
             if !last.reportedDouble { findings.append(DoubleUnmapCheck.inspect(e, device: last.device, at: ref)) }
         } else {
-            pendingIOMMUUnmap[task] = (e, ref)
+            task.iommuUnmap = (e, ref)
         }
     }
 
@@ -513,10 +514,9 @@ struct AnalyzerReplay {
                 suppressed += 1
             }
         }
-        for (_, (u, uref)) in pendingIOMMUUnmap.sorted(by: { $0.value.1.sequence < $1.value.1.sequence }) {
+        for (u, uref) in streams.drainUnmatchedIOMMUUnmaps() {
             findings.append(DoubleUnmapCheck.inspect(u, device: "", at: uref))
         }
-        pendingIOMMUUnmap = [:]
         let order = Dictionary(files.enumerated().map { ($1, $0) }, uniquingKeysWith: { a, _ in a })
         let rank = { (f: Finding) in order[f.file] ?? order.count }
         findings.sort { (rank($0), $0.line, $0.kind.rawValue, $0.source, $0.detail) < (rank($1), $1.line, $1.kind.rawValue, $1.source, $1.detail) }

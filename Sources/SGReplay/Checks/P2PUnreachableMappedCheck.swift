@@ -34,7 +34,7 @@ public struct P2PUnreachableMappedCheck: FindingCheck {
 
     static func inspect(_ o: MapObservation) -> [Finding] {
         guard o.known.p2pProviders else { return [] }
-        let pci = o.device.name.split(separator: ":").count == 3
+        let pci = DeviceNameShape.hasPCIParts(o.device.name)
         var findings: [Finding] = []
         for (i, p) in o.event.physAddresses.enumerated() {
             guard let (w, type) = o.window(for: p) else { continue }

@@ -33,7 +33,7 @@ public struct SegmentBoundaryCheck: FindingCheck {
 
     static func inspect(_ o: MapObservation) -> [Finding] {
         let mask = o.device.segmentBoundaryMask
-        let pci = o.device.name.split(separator: ":").count == 3
+        let pci = DeviceNameShape.hasPCIParts(o.device.name)
         guard o.known.segmentBoundary || (pci && !o.known.limitsLearned) else { return [] }
         var findings: [Finding] = []
         for j in 0..<o.outputCount where crosses(o.event.dmaAddresses[j], o.event.dmaLengths[j], mask: mask) {

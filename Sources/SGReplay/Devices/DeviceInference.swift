@@ -253,10 +253,27 @@ struct CPUTask: Hashable, Sendable {
     var pid: Int32
     /// An interrupt prints the interrupted task's pid: its events are another stream.
     var execution: ExecutionContext
+
+    /// One word into the hasher (looked up on every event).
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(UInt64(UInt32(bitPattern: cpu)) << 34 ^ UInt64(UInt32(bitPattern: pid)) << 2 ^ UInt64(execution.rawValue))
+    }
 }
 
 /// What kind of device a name denotes, from its shape.
 enum DeviceNameShape {
+    /// Three non-empty `:`-separated parts (`dddd:bb:dd.f`), as `split(separator: ":")`
+    /// counts them: a PCI function as the segment-boundary default sees it. Counts bytes:
+    /// it runs on every map, where splitting allocated an array.
+    static func hasPCIParts(_ name: String) -> Bool {
+        var parts = 0
+        var inPart = false
+        for b in name.utf8 {
+            if b == 0x3A { inPart = false } else if !inPart { inPart = true; parts += 1 }
+        }
+        return parts == 3
+    }
+
     /// `pci` for `dddd:bb:dd.f`, else `platform`.
     static func kind(of name: String) -> String {
         let parts = name.split(separator: ":")
