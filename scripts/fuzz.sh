@@ -11,7 +11,9 @@
 # sample traces, the lab captures' topologies and small gcc-built ELFs, runs it with a
 # 1 s per-input timeout, and appends one line per run to Fuzz/runs.tsv (date, target,
 # seconds, executions, result: clean, failed, or stopped when the run was cut short by
-# something other than its input, e.g. a SIGSTOP of the whole process). A crash, sanitizer report, timeout or out-of-memory
+# something other than its input, e.g. a SIGSTOP of the whole process, or a "timeout" of
+# an input that replays in milliseconds: the process was starved of CPU; run it at normal
+# priority). A crash, sanitizer report, timeout or out-of-memory
 # input is saved as Fuzz/crashers/<target>-*: copy it to Fuzz/regressions/<target>/,
 # where FuzzRegressionTests replays it in `make test`.
 set -euo pipefail
@@ -66,12 +68,15 @@ for t in "${targets[@]}"; do
     [ -d "corpus/$t" ] || seed "$t"
     log=$(mktemp)
     result=clean
+    started=$(date +%s)
     "$bin/$t" "corpus/$t" -max_total_time="$seconds" -timeout=1 -rss_limit_mb=2048 -max_len="$max_len" \
         -jobs="$jobs" -workers="$jobs" -print_final_stats=1 -artifact_prefix="crashers/$t-" > "$log" 2>&1 || result=failed
     execs=$(grep -h 'stat::number_of_executed_units' "$log" fuzz-*.log 2>/dev/null | awk '{s += $2} END {print s + 0}')
     rm -f fuzz-*.log
     if [ "$result" = failed ]; then grep -E 'ERROR|SUMMARY|Test unit written' "$log" | head -5 >&2 || true; fi
-    printf '%s\t%s\t%s\t%s\t%s\n' "$(date -u +%Y-%m-%dT%H:%MZ)" "$t" "$seconds" "$execs" "$result" | tee -a runs.tsv
+    # The time it really ran (a crash ends a run before FUZZ_SECONDS).
+    elapsed=$(( $(date +%s) - started ))
+    printf '%s\t%s\t%s\t%s\t%s\n' "$(date -u +%Y-%m-%dT%H:%MZ)" "$t" "$elapsed" "$execs" "$result" | tee -a runs.tsv
     rm -f "$log"
 done
 # Totals per target over every recorded run.
