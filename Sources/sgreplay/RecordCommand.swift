@@ -93,9 +93,10 @@ struct RecordCommand: ParsableCommand {
         // Read back through sgreplay's own reader: what the file holds.
         let accounting = try? TraceReader(inputs: [result.traceDat]).read { _ in }
         let perCPU = result.cpus.map { "CPU\($0.cpu) \($0.readEvents)" }.joined(separator: ", ")
-        var line = String(format: "recorded %llu events in %.1f s (%@)", result.readEvents, result.seconds, perCPU)
+        var line = String(format: "read %llu ring-buffer entries in %.1f s (%@)", result.readEvents, result.seconds, perCPU)
         if let a = accounting {
             line += "; \(result.traceDat) (\(result.bytes) bytes) holds \(a.eventsUsed + a.eventsOther) events, \(a.eventsUsed) of them DMA/IOMMU"
+            if a.stackLines > 0 { line += ", and \(a.stackLines) stack traces" }
         }
         FileHandleStandardError.write("sgreplay: \(line)\n")
         if result.lostEvents > 0 {
