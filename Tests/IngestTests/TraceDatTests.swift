@@ -82,6 +82,27 @@ struct TraceDatTests {
         ])
     }
 
+    /// A trace.dat inside xz or gzip (how the lab stores its captures) is read through a
+    /// temporary copy: the same records as the plain file, messages naming the compressed file;
+    /// a cut xz stream is damage, with what it held read.
+    @Test func compressedTraceDatIsReadDirectly() throws {
+        let dir = try TraceDatFixtures.directory()
+        let dat = try TraceDatFixtures.synthetic(dir, lost: true, count: 40)
+        try TraceDatFixtures.run("xz -k -c '\(dat)' > '\(dat).xz' && gzip -c '\(dat)' > '\(dat).gz'")
+        let (plain, a) = try IngestFixtures.read([dat])
+        for packed in [dat + ".xz", dat + ".gz"] {
+            let (records, b) = try IngestFixtures.read([packed])
+            #expect(records == plain)
+            #expect(b.files == [packed] && b.lines == a.lines && b.lostEvents == a.lostEvents && !b.damaged && b.reconciles, "\(b)")
+        }
+        let xz = try Data(contentsOf: URL(fileURLWithPath: dat + ".xz"))
+        let cut = dir + "/cut.dat.xz"
+        try xz.prefix(xz.count * 2 / 3).write(to: URL(fileURLWithPath: cut))
+        let (_, c) = try IngestFixtures.read([cut])
+        #expect(c.damaged && c.reconciles)
+        #expect(c.damage.allSatisfy { $0.hasPrefix(cut + ": ") }, "\(c.damage)")
+    }
+
     @Test func truncatedFilesAreDamaged() throws {
         let dir = try TraceDatFixtures.directory()
         let v6 = try TraceDatFixtures.synthetic(dir, lost: false)
