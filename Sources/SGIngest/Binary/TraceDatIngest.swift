@@ -85,6 +85,18 @@ struct TraceDatIngest {
             damaged("CPU \(first.cpu)'s first page (file offset \(first.offset)) claims \(first.commit & 0x7FF_FFFF) bytes of data, more than a page: the page header is corrupt and libtracecmd cannot open the file past it; nothing of it was read")
             return
         }
+        if !file.hasPrefix(TruncatedTraceDat.prefix), let check = pageCheck, let cut = check.cut,
+           let copy = TruncatedTraceDat.pad(file, keeping: cut.wholePagesEnd, to: cut.claimedEnd) {
+            // A truncated v6 file (libtracecmd would refuse it, and print to stdout on the way):
+            // read a copy whose missing pages are empty.
+            defer { unlink(copy) }
+            let original = file
+            file = copy
+            try run(strings: &strings, body)
+            file = original
+            damaged("the file ends at byte \(check.fileSize), inside CPU \(cut.cpu)'s data (the flyrecord table claims \(cut.claimedEnd) bytes): truncated; the \(accounting.lines) records before the cut were read (CPU \(cut.cpu)'s last partial page and the CPUs after it are missing)")
+            return
+        }
         guard let handle = tracecmd_open_head(file, Int32(TRACECMD_FL_LOAD_NO_PLUGINS.rawValue)) else {
             damaged("libtracecmd could not read its headers (truncated or corrupt); nothing of it was read")
             return
