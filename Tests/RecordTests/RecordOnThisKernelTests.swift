@@ -99,6 +99,30 @@ struct RecordOnThisKernelTests {
         }
     }
 
+    /// A buffer of one page per CPU against a burst of system calls: the kernel overwrites
+    /// events, the recording counts them per CPU from the buffers' stats, and the reader sees the
+    /// pages that lost events before them (`trace-cmd report`'s `[N EVENTS DROPPED]`). Where the
+    /// machine keeps up and nothing is lost, there is no loss to check.
+    @Test func lostEventsAreCountedAndSeenInTheFile() throws {
+        let before = TracefsState.read()
+        let dir = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var options = RecordOptions(outputDirectory: dir)
+        options.events = [try #require(EventSelector("raw_syscalls"))]
+        options.bufferKB = 4
+        options.command = ["sh", "-c", "dd if=/dev/zero of=/dev/null bs=1 count=200000 2>/dev/null"]
+        options.fileVersion = 6
+        RecordingStop.reset()
+        let result = try TraceRecording.record(options)
+        #expect(TracefsState.read() == before)
+        #expect(result.stoppedBy == .commandExited(status: 0))
+        guard result.lostEvents > 0 else { return }
+        let accounting = try TraceReader(inputs: [result.traceDat]).read { _ in }
+        #expect(accounting.reconciles && accounting.lostMarkers > 0, "\(accounting)")
+        #expect(accounting.lostEvents > 0 && accounting.lostEvents <= result.lostEvents, "\(accounting.lostEvents) vs \(result.cpus)")
+        #expect(result.cpus.allSatisfy { $0.lost == $0.overrun + $0.commitOverrun + $0.droppedEvents })
+    }
+
     /// Nothing of the selectors exists: an error, and the instance is gone; a stale instance of a
     /// recording that died (its pid no longer runs) is removed on the way.
     @Test func noSuchEventsIsAnErrorAndStaleInstancesGo() throws {
