@@ -6,14 +6,16 @@
 //
 //   SGIngest ──┐
 //              ├─► SGReplay ─► SGReports ─► sgreplay (executable: wiring only)
-//   SGModel ───┤
-//   SGSymbols ─┘
+//   SGModel ───┤                              ▲
+//   SGSymbols ─┘                              │
+//   SGRecord ─────────────────────────────────┘
 //
 // SGIngest: bytes → framed lines → typed events (xz/gzip through liblzma/zlib; trace.dat through libtracecmd).
 // SGModel:  scatterlists, device properties, the kernel's mappers (pure).
 // SGSymbols: ELF/DWARF through elfutils (libelf, libdw).
 // SGReplay: reconstruction, per-device/per-domain trackers, checks, findings.
 // SGReports: HTML, CSV, JSON, SARIF, JUnit.
+// SGRecord: `sgreplay record`: tracefs (libtracefs) → per-CPU recorders → trace.dat (libtracecmd); topology from sysfs.
 import PackageDescription
 
 let package = Package(
@@ -21,7 +23,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "sgreplay", targets: ["sgreplay"]),
-        .library(name: "SGReplayKit", targets: ["SGIngest", "SGModel", "SGSymbols", "SGReplay", "SGReports"]),
+        .library(name: "SGReplayKit", targets: ["SGIngest", "SGModel", "SGSymbols", "SGReplay", "SGReports", "SGRecord"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -41,10 +43,15 @@ let package = Package(
         // through the format files it carries (libtraceevent). Debian: libtracecmd-dev libtraceevent-dev libtracefs-dev.
         .systemLibrary(name: "CTraceCmd", pkgConfig: "libtracecmd",
                        providers: [.apt(["libtracecmd-dev", "libtraceevent-dev", "libtracefs-dev"])]),
+        // Recording: tracefs instances, events, buffers (libtracefs) and libtracecmd's recorder and
+        // trace.dat writer, whose declarations its public header lacks (CTraceFS/tracecmd-record.h).
+        .systemLibrary(name: "CTraceFS", pkgConfig: "libtracefs",
+                       providers: [.apt(["libtracefs-dev", "libtracecmd-dev"])]),
 
         .target(name: "SGIngest", dependencies: ["CLZMA", "CZlib", "CTraceCmd"]),
         .target(name: "SGModel", dependencies: []),
         .target(name: "SGSymbols", dependencies: ["CLibElf", "CLibDW"]),
+        .target(name: "SGRecord", dependencies: ["CTraceFS"]),
         .target(
             name: "SGReplay",
             dependencies: [
@@ -65,7 +72,7 @@ let package = Package(
         .executableTarget(
             name: "sgreplay",
             dependencies: [
-                "SGIngest", "SGModel", "SGSymbols", "SGReplay", "SGReports",
+                "SGIngest", "SGModel", "SGSymbols", "SGReplay", "SGReports", "SGRecord",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -77,7 +84,8 @@ let package = Package(
             dependencies: ["SGModel", .product(name: "PropertyBased", package: "swift-property-based")]
         ),
         .testTarget(name: "SymbolsTests", dependencies: ["SGSymbols"]),
-        .testTarget(name: "ReplayTests", dependencies: ["SGReplay", "SGIngest", "SGModel"]),
+        .testTarget(name: "ReplayTests", dependencies: ["SGReplay", "SGIngest", "SGModel", "SGRecord"]),
+        .testTarget(name: "RecordTests", dependencies: ["SGRecord", "SGIngest"]),
         .testTarget(
             name: "ReportsTests",
             dependencies: ["SGReports", "SGReplay", .product(name: "CSV", package: "CSV.swift")],

@@ -19,6 +19,12 @@
 # Environment (for testing on a copy of the files): SYSFS (default /sys),
 # PROCFS (default /proc), TRACEFS (default $SYSFS/kernel/tracing),
 # DMESG_FILE (a saved `dmesg`, default: run dmesg).
+#
+# Where sgreplay itself runs on the target, `sgreplay record` does this better (it streams the
+# ring buffers into a trace.dat in a tracefs instance of its own, counts lost events per CPU and
+# never touches the top-level tracing state); this script stays for targets that have only bash
+# and xz. Its topology logic is ported to Swift (SGRecord's SysfsTopology), and the two are
+# compared byte for byte on fake machines (CaptureScriptTests): change both together.
 set -euo pipefail
 
 SYSFS=${SYSFS:-/sys}
@@ -28,7 +34,7 @@ TRACEFS=${TRACEFS:-$SYSFS/kernel/tracing}
 
 out="" secs="" stack=0 use_trace_cmd=0 buffer_kb=65536 topology_only=0
 cmd=()
-usage() { sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-2}"; }
+usage() { sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-2}"; }
 die() { echo "capture.sh: $*" >&2; exit 2; }
 
 while [ $# -gt 0 ]; do

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Reads trace files (ftrace text, trace-cmd report, perf script; plain, xz or
 /// gzip by magic bytes; `-` for standard input; trace-cmd's binary trace.dat
 /// v6/v7 through libtracecmd, see ``TraceDatIngest``) as a stream of ``TraceRecord``s.
@@ -31,7 +37,20 @@ public struct TraceReader: Sendable {
                 total.interruptedBy = InputInterruption.signal
                 break
             }
-            let opened = try OpenedInput.open(path)
+            var opened = try OpenedInput.open(path)
+            if opened.format == .xz || opened.format == .gzip, path != "-" {
+                if let unpacked = try CompressedTraceDat.unpack(opened, path: path) {
+                    defer { unlink(unpacked.file) }
+                    var dat = TraceDatIngest(path: path, fileIndex: index,
+                                             malformedRoom: max(0, FileIngest.malformedListLimit - total.malformedLines.count))
+                    dat.file = unpacked.file
+                    try dat.run(strings: &decoder.strings, body)
+                    if let damage = unpacked.damage { dat.noteCompressionDamage(damage) }
+                    total.merge(dat.accounting)
+                    continue
+                }
+                opened = try OpenedInput.open(path) // not a trace.dat: read it again from the start
+            }
             if opened.format == .traceDat {
                 var dat = TraceDatIngest(path: path, fileIndex: index,
                                          malformedRoom: max(0, FileIngest.malformedListLimit - total.malformedLines.count))

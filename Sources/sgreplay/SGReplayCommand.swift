@@ -10,6 +10,7 @@ struct SGReplayCommand: ParsableCommand {
         subcommands: [
             AnalyzeCommand.self, AuditCommand.self, DevicesCommand.self,
             ExplainCommand.self, SymbolizeCommand.self, ModelsCommand.self, GenerateCommand.self, IngestCommand.self,
+            RecordCommand.self,
         ]
     )
 

@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import SGIngest
+import SGRecord
 
 /// SIGINT and SIGTERM end a run the way a finished input does: the first stops the
 /// reading (``InputInterruption``), the replay finishes on what was read and every
@@ -14,10 +15,20 @@ import SGIngest
 /// quiet pipe (`cat trace_pipe | sgreplay analyze -`) returns at the signal.
 enum SignalHandling {
     static func install() {
-        var action = sigaction()
-        action.__sigaction_handler.sa_handler = { signal in
+        install { signal in
             if !InputInterruption.request(signal: signal) { _exit(128 + signal) }
         }
+    }
+
+    /// For `record`: every SIGINT or SIGTERM only asks the recording to stop
+    /// (``RecordingStop``); the process never ends before the tracefs instance is removed.
+    static func installForRecording() {
+        install { signal in RecordingStop.request(signal: signal) }
+    }
+
+    private static func install(_ handler: @convention(c) (Int32) -> Void) {
+        var action = sigaction()
+        action.__sigaction_handler.sa_handler = handler
         sigemptyset(&action.sa_mask)
         action.sa_flags = 0
         sigaction(SIGINT, &action, nil)

@@ -76,6 +76,21 @@ struct TraceDatCommandTests {
         #expect(stderr.contains("pass it as a file"), "\(stderr)")
     }
 
+    /// A trace.dat cut short: exit 3, the file named, what was before the cut analysed.
+    @Test func truncatedFileExitsDamagedWithWhatWasRead() throws {
+        let dir = try CLIRunner.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let (dat, _) = try Self.synthetic(in: dir, count: 40)
+        let data = try Data(contentsOf: URL(fileURLWithPath: dat))
+        try data.prefix(data.count - 3000).write(to: URL(fileURLWithPath: dat))
+        let out = dir.appendingPathComponent("r")
+        let r = try CLIRunner.run(["analyze", dat, "--out", out.path, "--format", "json", "--fail-on", "never"])
+        #expect(r.status == 3, "\(r.stderr)")
+        #expect(r.stderr.contains(dat + ": the file ends at byte"), "\(r.stderr)")
+        let input = try CLIRunner.summary(in: out)["input"] as? [String: Any]
+        #expect((input?["events_used"] as? Int ?? 0) > 0 && input?["damaged"] as? Bool == true)
+    }
+
     @Test func corruptPageHeaderExitsDamagedWithWhatWasRead() throws {
         let dir = try CLIRunner.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }

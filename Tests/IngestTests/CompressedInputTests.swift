@@ -62,11 +62,17 @@ import Testing
         #expect(a.damaged && a.lines > 10_000 && a.lines < 273_770 && a.reconciles, "\(a.damage)")
     }
 
-    @Test func compressedBinaryContainerIsRefused() throws {
-        let dat = try Data(contentsOf: URL(fileURLWithPath: IngestFixtures.framing("tc-6.18.dat")))
-        let gz = try IngestFixtures.shell("gzip -c", input: dat)
+    /// A trace.dat inside gzip is read as the plain file (``TraceDatTests`` has more); another
+    /// binary container inside it (perf.data) is refused with its conversion hint.
+    @Test func compressedTraceDatIsReadAndOtherContainersRefused() throws {
+        let plain = IngestFixtures.framing("tc-6.18.dat")
+        let gz = try IngestFixtures.shell("gzip -c", input: try Data(contentsOf: URL(fileURLWithPath: plain)))
         let path = try IngestFixtures.temporaryFile(gz, suffix: ".gz")
         defer { try? FileManager.default.removeItem(atPath: path) }
-        #expect(throws: IngestError.self) { _ = try IngestFixtures.read([path]) }
+        #expect(try IngestFixtures.read([path]).0 == IngestFixtures.read([plain]).0)
+        let perf = try IngestFixtures.shell("gzip -c", input: try Data(contentsOf: URL(fileURLWithPath: IngestFixtures.framing("perf.data"))))
+        let perfPath = try IngestFixtures.temporaryFile(perf, suffix: ".gz")
+        defer { try? FileManager.default.removeItem(atPath: perfPath) }
+        #expect(throws: IngestError.self) { _ = try IngestFixtures.read([perfPath]) }
     }
 }

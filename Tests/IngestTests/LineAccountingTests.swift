@@ -98,6 +98,38 @@ import Testing
         #expect(a.stackLines == 7 && a.headerLines == 2 && a.eventsOther == 1 && a.eventsUsed == 2 && a.lines == 12)
     }
 
+    /// `trace-cmd report` (3.1) prints a stack as a `kernel_stack:   <stack trace >` record and
+    /// frames `=> sym (addr)` at column 0. The lines below are real (`sgreplay record -s
+    /// --events sched:sched_switch` on 6.18.44, then `trace-cmd report`), plus one dma_map_phys
+    /// line in the same framing, whose stack the next block is.
+    @Test func traceCmdReportStacksAttachToTheEventBefore() throws {
+        let text = """
+        cpus=2
+          kworker/1:1H-231   [001] 21792.623190: dma_map_phys:         0000:01:00.0 dir=TO_DEVICE dma_addr=fffff560 size=512 phys_addr=1234560 attrs=
+                sgreplay-3802  [001] 21792.623265: kernel_stack:         <stack trace >
+        => trace_event_raw_event_sched_switch (ffffffff813a03c5)
+        => __traceiter_sched_switch (ffffffff81399b71)
+        => __schedule (ffffffff821f8b58)
+        => schedule (ffffffff821f94c3)
+        => exit_to_user_mode_loop (ffffffff81415441)
+        => do_syscall_64 (ffffffff821ed6db)
+        => entry_SYSCALL_64_after_hwframe (ffffffff81000130)
+                sgreplay-3804  [001] 21792.623311: sched_switch:         sgreplay:3804 [120] S ==> sgreplay:3802 [120]
+                sgreplay-3804  [001] 21792.623316: kernel_stack:         <stack trace >
+        => trace_event_raw_event_sched_switch (ffffffff813a03c5)
+        => __traceiter_sched_switch (ffffffff81399b71)
+        => __schedule (ffffffff821f8b58)
+        """
+        let (records, a) = try IngestFixtures.read(text: text)
+        #expect(a.malformed == 0, "\(a.malformedLines)")
+        #expect(a.reconciles && a.lines == 15 && a.stackLines == 10 && a.headerLines == 3 && a.eventsUsed == 1 && a.eventsOther == 1, "\(a)")
+        let events = IngestFixtures.events(records)
+        #expect(events.count == 1)
+        #expect(events.first?.stack.count == 7)
+        #expect(events.first?.stack.first == StackFrame(address: 0xffffffff813a03c5, symbol: "trace_event_raw_event_sched_switch"))
+        #expect(events.first?.stack.last == StackFrame(address: 0xffffffff81000130, symbol: "entry_SYSCALL_64_after_hwframe"))
+    }
+
     @Test func lastLineWithoutNewlineAndCRLFCount() throws {
         let text = p + "dma_unmap_phys: 0000:01:00.0 dir=TO_DEVICE dma_addr=1 size=2 attrs=\r\n# header\r\n" + p + "dma_unmap_phys: 0000:01:00.0 dir=TO_DEVICE dma_addr=3 size=4 attrs="
         let (records, a) = try IngestFixtures.read(text: text)

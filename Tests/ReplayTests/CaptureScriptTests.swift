@@ -1,5 +1,6 @@
 import Foundation
 import SGModel
+import SGRecord
 import Testing
 @testable import SGReplay
 
@@ -64,6 +65,17 @@ import Testing
             try m.write("[    1.359567] software IO TLB: mapped [mem 0x000000007bd75000-0x000000007fd75000] (64MB)\n", "dmesg.txt", under: root)
             return m
         }
+
+        /// A machine without IOMMU groups: one P2PDMA provider whose window is only in `resource`.
+        static func makeWithoutIOMMU() throws -> FakeMachine {
+            let m = FakeMachine(root: FileManager.default.temporaryDirectory.appendingPathComponent("sgreplay-fake-\(UUID().uuidString)"))
+            try m.pci("0000:01:00.0", maskBits: 40, group: nil)
+            try FileManager.default.createDirectory(at: m.sys.appendingPathComponent("devices/pci0000:00/0000:01:00.0/p2pmem"), withIntermediateDirectories: true)
+            try m.write("0x0000004000000000 0x00000040000fffff 0x0000000000140204\n", "devices/pci0000:00/0000:01:00.0/resource", under: m.sys)
+            try m.write("7.0.0-rc1\n", "sys/kernel/osrelease", under: m.proc)
+            try m.write("", "dmesg.txt", under: m.root)
+            return m
+        }
     }
 
     /// Runs the script with `arguments` on the fake machine; returns its exit status and standard error.
@@ -113,14 +125,8 @@ import Testing
     }
 
     @Test func noIOMMUGroupsMeansNoIOMMUAndResourceFileGivesP2PWindow() throws {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("sgreplay-fake-\(UUID().uuidString)")
-        let machine = FakeMachine(root: root)
-        try machine.pci("0000:01:00.0", maskBits: 40, group: nil)
-        try FileManager.default.createDirectory(at: machine.sys.appendingPathComponent("devices/pci0000:00/0000:01:00.0/p2pmem"), withIntermediateDirectories: true)
-        try machine.write("0x0000004000000000 0x00000040000fffff 0x0000000000140204\n", "devices/pci0000:00/0000:01:00.0/resource", under: machine.sys)
-        try machine.write("7.0.0-rc1\n", "sys/kernel/osrelease", under: machine.proc)
-        try machine.write("", "dmesg.txt", under: root)
-        let out = root.appendingPathComponent("out")
+        let machine = try FakeMachine.makeWithoutIOMMU()
+        let out = machine.root.appendingPathComponent("out")
         let run = try Self.runScript(machine, ["--topology-only", "-o", out.path])
         #expect(run.status == 0, "stderr: \(run.stderr)")
         let t = try TopologyFile.load(path: out.appendingPathComponent("topology.json").path)
@@ -129,6 +135,21 @@ import Testing
         #expect(t.devices["0000:01:00.0"]?.dmaMaskBits == 40)
         #expect(t.p2pWindows == [P2PWindow(provider: "0000:01:00.0", phys: 0x40_0000_0000, size: 0x10_0000, busOffset: 0)])
         #expect(t.swiotlbPool == nil)
+    }
+
+    /// `sgreplay record`'s topology (``SysfsTopology``, the script's logic in Swift) is the
+    /// script's, byte for byte, on both fake machines.
+    @Test func recordWritesTheScriptsTopology() throws {
+        let full = try FakeMachine.make()
+        for machine in [full, try FakeMachine.makeWithoutIOMMU()] {
+            let out = machine.root.appendingPathComponent("out")
+            let run = try Self.runScript(machine, ["--topology-only", "-o", out.path])
+            #expect(run.status == 0, "stderr: \(run.stderr)")
+            let script = try String(contentsOf: out.appendingPathComponent("topology.json"), encoding: .utf8)
+            let log = try String(contentsOf: machine.dmesg, encoding: .utf8)
+            let swift = SysfsTopology(sysfs: machine.sys.path, procfs: machine.proc.path, kernelLog: log).json()
+            #expect(swift == script)
+        }
     }
 
     @Test func badArgumentsExitTwo() throws {

@@ -80,6 +80,63 @@ import Testing
         #expect(r.maps > 100)
     }
 
+    /// Captures that also hold their run as trace.dat (`trace-cmd extract` in the guest after the
+    /// text export: the same ring buffers).
+    static var traceDats: [String] {
+        captures.filter { FileManager.default.fileExists(atPath: root.appendingPathComponent("\($0)/trace.dat.xz").path) }
+    }
+
+    final class Rows: MappingRowSink, @unchecked Sendable {
+        var rows: [MappingRecord] = []
+        func write(_ row: MappingRecord) throws { rows.append(row) }
+    }
+
+    @Test func everyConfigurationHasItsTraceDat() {
+        #expect(Self.traceDats == Self.captures)
+    }
+
+    /// The trace.dat of a run (read through libtracecmd, fields raw from its format files) and the
+    /// text of the same run (the kernel's printer) give the same events, the same findings and
+    /// the same mappings.csv rows apart from the line / record numbers (and the times, which the
+    /// text has in whole microseconds: the trace.dat's nanoseconds rounded to them).
+    @Test(arguments: traceDats)
+    func traceDatGivesWhatTheTextGives(capture: String) throws {
+        let topology = try Self.topology("\(capture)/trace.txt.xz")
+        func analyse(_ file: String) throws -> (AnalysisResult, [MappingRecord]) {
+            var options = AnalyzerOptions(traces: [Self.root.appendingPathComponent("\(capture)/\(file)").path], topology: topology)
+            let rows = Rows()
+            options.mappingRows = rows
+            return (try Analyzer(options).run(), rows.rows)
+        }
+        let (text, textRows) = try analyse("trace.txt.xz")
+        let (dat, datRows) = try analyse("trace.dat.xz")
+        #expect(dat.input.malformed == 0 && dat.input.reconciles && !dat.input.damaged && dat.input.lostEvents == 0, "\(dat.input)")
+        #expect(dat.input.eventsUsed == text.input.eventsUsed)
+        #expect(dat.input.eventsOther == text.input.eventsOther)
+        func key(_ f: Finding) -> String { "\(f.kind.rawValue) \(f.severity.rawValue) \(f.confidence.rawValue) \(f.device) \(f.event)" }
+        #expect(dat.findings.map(key).sorted() == text.findings.map(key).sorted())
+        #expect(dat.modelReplay.maps == text.modelReplay.maps && dat.modelReplay.exact == text.modelReplay.exact
+                && dat.modelReplay.reproduced == text.modelReplay.reproduced, "\(dat.modelReplay) vs \(text.modelReplay)")
+        #expect(datRows.count == textRows.count && datRows.count > 1000)
+        func micros(_ t: Double) -> Int64 { Int64((t * 1e6).rounded()) }
+        func rounded(_ t: Double) -> Int64 { (Int64((t * 1e9).rounded()) + 500) / 1000 } // ftrace's ns2usecs
+        var differing = 0
+        for (d, t) in zip(datRows, textRows) {
+            var same = d
+            same.mapFile = t.mapFile
+            same.mapLine = t.mapLine
+            same.unmapLine = t.unmapLine
+            same.timeMap = t.timeMap
+            same.timeUnmap = t.timeUnmap
+            let times = rounded(d.timeMap) == micros(t.timeMap) && d.timeUnmap.map(rounded) == t.timeUnmap.map(micros)
+            if same != t || !times {
+                differing += 1
+                if differing <= 3 { Issue.record("\(capture): dat row \(d) differs from text row \(t)") }
+            }
+        }
+        #expect(differing == 0)
+    }
+
     /// `swiotlb=force` with only `dma:*` events: the bounces must not be taken for IOVAs.
     @Test func swiotlbForcedDMAOnlyIsInferredAsBouncing() throws {
         guard let name = Self.captures.first(where: { $0.hasSuffix("swiotlb-force") }) else {

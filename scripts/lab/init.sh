@@ -108,6 +108,15 @@ cat $T/buffer_size_kb > /out/buffer_size_kb.txt
 cat $T/buffer_total_size_kb >> /out/buffer_size_kb.txt 2>/dev/null || true
 cat $T/buffer_subbuf_size_kb > /out/buffer_subbuf_size_kb.txt 2>/dev/null || true
 cat $T/trace > /out/trace.txt
+# The same events as trace-cmd's binary trace.dat: `trace` above does not consume the ring
+# buffers, `trace-cmd extract` reads them out (v7, zstd-compressed sections). The lab
+# records no stacks, so /proc/kallsyms (most of the file otherwise) is hidden behind an empty file.
+if command -v trace-cmd >/dev/null; then
+    : > /tmp/no-kallsyms
+    mount -o bind /tmp/no-kallsyms /proc/kallsyms || err "cannot hide /proc/kallsyms"
+    (cd /tmp && trace-cmd extract -o /out/trace.dat) > /out/trace-cmd.log 2>&1 || err "trace-cmd extract exited with $?"
+    umount /proc/kallsyms
+fi
 for s in dma iommu swiotlb; do [ -e $T/events/$s/enable ] && echo 0 > $T/events/$s/enable; done
 
 uname -a > /out/uname.txt

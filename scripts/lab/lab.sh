@@ -56,7 +56,7 @@ die() { echo "lab: $*" >&2; exit 1; }
 
 # ---------------------------------------------------------------- host packages
 
-APT_PACKAGES="qemu-system-x86 busybox-static xz-utils gcc libc6-dev kmod cpio gzip tar"
+APT_PACKAGES="qemu-system-x86 busybox-static xz-utils gcc libc6-dev kmod cpio gzip tar trace-cmd"
 install_deps() {
     local missing="" p
     for p in $APT_PACKAGES; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
@@ -133,7 +133,7 @@ build_initramfs() {
     INITRD=$work/initramfs.cpio.gz
     local stamp
     # Rebuild when any input changed (scripts, workload, kernel modules dir).
-    stamp=$(cat "$here/init.sh" "$here/guest-tracing.sh" "$here/workload.c" "$repo/scripts/capture.sh" "$0" | sha256sum | cut -c1-16)-$(printf '%s' "$KMODDIR" | sha256sum | cut -c1-8)
+    stamp=$(cat "$here/init.sh" "$here/guest-tracing.sh" "$here/workload.c" "$repo/scripts/capture.sh" "$0" "$(command -v trace-cmd)" | sha256sum | cut -c1-16)-$(printf '%s' "$KMODDIR" | sha256sum | cut -c1-8)
     if [ -f "$INITRD" ] && [ "$(cat "$work/stamp" 2>/dev/null)" = "$stamp" ]; then return 0; fi
     say "building the initramfs for $KVER"
     rm -rf "$work"; mkdir -p "$work"
@@ -147,6 +147,9 @@ build_initramfs() {
     # bash (capture.sh is bash) and getconf (it asks for the page size).
     copy_with_libs /bin/bash "$root"
     copy_with_libs /usr/bin/getconf "$root"
+    # trace-cmd (libtracecmd, libtracefs, libtraceevent, zstd, zlib): `trace-cmd extract` saves
+    # the same ring buffers as trace.dat after the text export.
+    copy_with_libs "$(command -v trace-cmd)" "$root"
     if [ -n "$KMODDIR" ]; then
         # The disk drivers and what they depend on, decompressed (busybox
         # modprobe/insmod cannot read .ko.xz), then depmod in the initramfs.
@@ -260,6 +263,18 @@ store() {
     local cfg=$1 run=$2 out=$2/out dest=$LAB_OUT/$KVER-$1
     rm -rf "$dest"; mkdir -p "$dest"
     xz -9 -T1 < "$out/trace.txt" > "$dest/trace.txt.xz"
+    # The same run's ring buffers as trace-cmd's binary file (`trace-cmd extract` in the guest
+    # writes v7 with zstd-compressed sections); stored as v6 uncompressed under xz -9, which is
+    # a third smaller (`trace-cmd convert` copies the records as they are).
+    if [ -s "$out/trace.dat" ]; then
+        if trace-cmd convert --file-version 6 --compression none -i "$out/trace.dat" -o "$out/trace-v6.dat" >> "$out/trace-cmd.log" 2>&1; then
+            xz -9 -T1 < "$out/trace-v6.dat" > "$dest/trace.dat.xz"
+        else
+            xz -9 -T1 < "$out/trace.dat" > "$dest/trace.dat.xz"
+        fi
+    else
+        say "$cfg: no trace.dat came back (see $out/trace-cmd.log)"
+    fi
     if [ "$cfg" = swiotlb-force ] || [ "$cfg" = iommu-lazy ]; then
         dma_only "$out/trace.txt" "$out" | xz -9 -T1 > "$dest/trace-dma-only.txt.xz"
     fi
@@ -335,7 +350,8 @@ store() {
         echo '```'
         echo
         echo "Files: \`trace.txt.xz\` (the tracefs \`trace\` file), \`topology.json\` (scripts/capture.sh"
-        echo "--topology-only run in the guest), \`dmesg.txt*\`$( [ -f "$dest/trace-dma-only.txt.xz" ] && echo ", \`trace-dma-only.txt.xz\` (header and \`dma:\` lines only, as if only \`dma:*\` had been enabled)")."
+        echo "--topology-only run in the guest), \`trace.dat.xz\` (the same ring buffers as trace-cmd's binary"
+        echo "file: \`trace-cmd extract\` after the text export, converted to v6, /proc/kallsyms left out), \`dmesg.txt*\`$( [ -f "$dest/trace-dma-only.txt.xz" ] && echo ", \`trace-dma-only.txt.xz\` (header and \`dma:\` lines only, as if only \`dma:*\` had been enabled)")."
         if [ -s "$out/errors.txt" ]; then echo; echo "Errors in the guest:"; echo; echo '```'; cat "$out/errors.txt"; echo '```'; fi
     } > "$dest/README.md"
     printf '%s\t%s\t%s\t%s\t%s\n' "$cfg" "$RUN_SECONDS" "$events_total" "$lost_word" "$check" >> "$LAB_CACHE/runs/summary.tsv"

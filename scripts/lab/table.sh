@@ -4,9 +4,10 @@
 #   scripts/lab/table.sh [CAPTURE_DIR...]     # default: ${LAB_OUT:-traces/real}/*/
 #
 # Every capture is analysed twice: with its topology.json and without (what
-# the replay infers from the trace alone); a capture with a
-# trace-dma-only.txt.xz gets two more rows for that. Reports go to
-# reports/lab/<capture>[-dma-only]-{topology,none}/ (reports/ is not
+# the replay infers from the trace alone); a capture with a trace.dat.xz
+# (the same run as trace-cmd's binary file) or a trace-dma-only.txt.xz gets
+# two more rows for each. Reports go to
+# reports/lab/<capture>[-dat|-dma-only]-{topology,none}/ (reports/ is not
 # committed). The numbers come from each run's summary.json.
 #
 # Environment: SGREPLAY (default .build/release/sgreplay; this script does not
@@ -33,10 +34,13 @@ trap 'rm -f "$rows"' EXIT
 for dir in "${dirs[@]}"; do
     dir=${dir%/}
     name=$(basename "$dir")
-    for trace in "$dir/trace.txt.xz" "$dir/trace-dma-only.txt.xz"; do
+    for trace in "$dir/trace.txt.xz" "$dir/trace.dat.xz" "$dir/trace-dma-only.txt.xz"; do
         [ -f "$trace" ] || continue
         label=$name slug=$name
-        if [ "$(basename "$trace")" != trace.txt.xz ]; then label="$name (dma only)" slug=$name-dma-only; fi
+        case "$(basename "$trace")" in
+            trace.dat.xz) label="$name (trace.dat)" slug=$name-dat ;;
+            trace-dma-only.txt.xz) label="$name (dma only)" slug=$name-dma-only ;;
+        esac
         for mode in topology none; do
             out="$LAB_REPORTS/$slug-$mode"
             args=("$trace" --out "$out" --format json --fail-on never)

@@ -19,6 +19,8 @@ import Darwin
 /// one "line"; ``TraceRecord/line`` is the record's ordinal.
 struct TraceDatIngest {
     let path: String
+    /// The file libtracecmd opens: `path`, or a decompressed copy of it (``CompressedTraceDat``).
+    var file: String
     let fileIndex: Int
     private(set) var accounting = InputAccounting()
     private var malformedRoom: Int
@@ -50,6 +52,7 @@ struct TraceDatIngest {
 
     init(path: String, fileIndex: Int, malformedRoom: Int) {
         self.path = path
+        self.file = path
         self.fileIndex = fileIndex
         self.malformedRoom = malformedRoom
         accounting.files = [path]
@@ -63,6 +66,11 @@ struct TraceDatIngest {
         }
     }
 
+    /// The compressed stream around the file ended part-way: what it held was read.
+    mutating func noteCompressionDamage(_ message: String) {
+        damaged("\(message); the trace.dat decompressed from it ends there (the records before were read)")
+    }
+
     private mutating func damaged(_ message: String) {
         accounting.damaged = true
         accounting.damage.append("\(path): \(message)")
@@ -72,12 +80,24 @@ struct TraceDatIngest {
     mutating func run(strings: inout StringInterner, _ body: (TraceRecord) throws -> Void) throws {
         TraceDatLibrary.quiet()
         // Pages whose header claims more than a page crash libtraceevent's kbuffer: found first (v6).
-        let pageCheck = TraceDatPageCheck.scan(path: path)
+        let pageCheck = TraceDatPageCheck.scan(path: file)
         if let first = pageCheck?.bad.values.filter({ $0.previousEnd == nil }).min(by: { $0.cpu < $1.cpu }) {
             damaged("CPU \(first.cpu)'s first page (file offset \(first.offset)) claims \(first.commit & 0x7FF_FFFF) bytes of data, more than a page: the page header is corrupt and libtracecmd cannot open the file past it; nothing of it was read")
             return
         }
-        guard let handle = tracecmd_open_head(path, Int32(TRACECMD_FL_LOAD_NO_PLUGINS.rawValue)) else {
+        if !file.hasPrefix(TruncatedTraceDat.prefix), let check = pageCheck, let cut = check.cut,
+           let copy = TruncatedTraceDat.pad(file, keeping: cut.wholePagesEnd, to: cut.claimedEnd) {
+            // A truncated v6 file (libtracecmd would refuse it, and print to stdout on the way):
+            // read a copy whose missing pages are empty.
+            defer { unlink(copy) }
+            let original = file
+            file = copy
+            try run(strings: &strings, body)
+            file = original
+            damaged("the file ends at byte \(check.fileSize), inside CPU \(cut.cpu)'s data (the flyrecord table claims \(cut.claimedEnd) bytes): truncated; the \(accounting.lines) records before the cut were read (CPU \(cut.cpu)'s last partial page and the CPUs after it are missing)")
+            return
+        }
+        guard let handle = tracecmd_open_head(file, Int32(TRACECMD_FL_LOAD_NO_PLUGINS.rawValue)) else {
             damaged("libtracecmd could not read its headers (truncated or corrupt); nothing of it was read")
             return
         }

@@ -27,6 +27,20 @@ struct TraceDatPageCheck {
 
     var pageSize = 0
     var bad: [Int: BadPage] = [:]
+    /// The flyrecord table: each CPU's data offset and length.
+    var regions: [(offset: Int, length: Int)] = []
+    /// The file's size.
+    var fileSize = 0
+
+    /// Where the file ends inside CPU data it claims (a truncated copy): the CPU, and the
+    /// end of the last whole page before the cut (all of it can be read).
+    var cut: (cpu: Int, wholePagesEnd: Int, claimedEnd: Int)? {
+        guard let claimedEnd = regions.map({ $0.offset + $0.length }).max(), claimedEnd > fileSize, pageSize > 0 else { return nil }
+        guard let cpu = regions.firstIndex(where: { $0.length > 0 && $0.offset + $0.length > fileSize }) else { return nil }
+        let start = regions[cpu].offset
+        let whole = fileSize > start ? start + (fileSize - start) / pageSize * pageSize : fileSize
+        return (cpu, whole, claimedEnd)
+    }
 
     private static let commitMask: UInt64 = (1 << 27) - 1
 
@@ -112,9 +126,11 @@ struct TraceDatPageCheck {
             guard label == Array("flyrecord\0".utf8) else { return nil }
             var check = TraceDatPageCheck()
             check.pageSize = pageSize
+            check.fileSize = size
             let header = 8 + longSize
             var regions: [(Int, Int)] = []
             for _ in 0..<cpus { regions.append((Int(clamping: try u(8)), Int(clamping: try u(8)))) }
+            check.regions = regions.map { (offset: $0.0, length: $0.1) }
             for (cpu, (offset, length)) in regions.enumerated() {
                 var page = offset
                 var previousEnd: Int? = nil

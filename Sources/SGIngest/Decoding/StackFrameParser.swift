@@ -1,7 +1,8 @@
 /// Decodes one stack line: ftrace ` => …` frames and perf callchain lines.
 enum StackFrameParser {
     /// ftrace: `func`, `func <ffffffff…>` (sym-addr), `func+0x618/0x1a60`
-    /// (sym-offset), `func+0x10/0x20 [module]`, or a bare `0xffff…`.
+    /// (sym-offset), `func+0x10/0x20 [module]`, or a bare `0xffff…`;
+    /// trace-cmd report: `func (ffffffff…)`.
     static func kernelFrame(_ text: ByteSpan, strings: inout StringInterner) -> StackFrame {
         let t = text.trimmed()
         var frame = StackFrame()
@@ -11,6 +12,8 @@ enum StackFrameParser {
             let e = t.tokenEnd(from: i)
             let token = t.slice(i, e)
             if token.count > 2, token[0] == 0x3C, token[token.count - 1] == 0x3E { // <addr>
+                frame.address = token.slice(1, token.count - 1).hex()
+            } else if !first, token.count > 2, token[0] == 0x28, token[token.count - 1] == 0x29 { // (addr)
                 frame.address = token.slice(1, token.count - 1).hex()
             } else if token.count > 2, token[0] == 0x5B, token[token.count - 1] == 0x5D { // [module]
                 frame.module = strings.intern(token.slice(1, token.count - 1))

@@ -17,6 +17,8 @@ enum LineClassifier {
             return .perfFrame(line.suffix(from: 1))
         case 0x20 where line.hasPrefix(" => "):
             return .kernelFrame(line.suffix(from: 4))
+        case 0x3D where line.hasPrefix("=> "): // '=': trace-cmd report's frames, `=> sym (addr)`
+            return .kernelFrame(line.suffix(from: 3))
         case 0x43 where line.hasPrefix("CPU:"): // 'C'
             return lostMarker(line)
         case 0x43 where line.hasPrefix("CPU "):
@@ -245,6 +247,11 @@ enum LineClassifier {
                 guard !name.isEmpty else { return .malformed("empty event name") }
                 event.name = name
                 event.payload = line.slice(line.skipSpaces(from: e), line.count)
+                // trace-cmd report names the stack record: `kernel_stack:   <stack trace >`.
+                if event.payload.count > 0, event.payload[0] == 0x3C {
+                    if name.equals("kernel_stack"), event.payload.hasPrefix("<stack trace") { return .stackOpener(user: false) }
+                    if name.equals("user_stack"), event.payload.hasPrefix("<user stack trace") { return .stackOpener(user: true) }
+                }
                 return .event
             }
             i = line.skipSpaces(from: e)

@@ -32,10 +32,11 @@ enum InputFormat: Equatable {
         let file = path == "-" ? "FILE" : path // standard input: name a placeholder
         func starts(_ magic: [UInt8]) -> Bool { head.count >= magic.count && Array(head[0..<magic.count]) == magic }
         if starts(traceDatMagic) {
-            // Only inside xz/gzip: a plain trace.dat is read directly (``TraceDatIngest``).
+            // Only inside xz/gzip on standard input: a plain trace.dat is read directly
+            // (``TraceDatIngest``), a compressed file through a temporary copy (``CompressedTraceDat``).
             throw IngestError.unreadable(
                 path: path,
-                reason: "is a compressed binary trace-cmd data file (trace.dat); decompress it and pass the .dat (it is read directly), or convert it with `trace-cmd report -i \(file) > trace.txt`")
+                reason: "is a compressed binary trace-cmd data file (trace.dat) on standard input; pass it as a file (trace.dat.xz and .gz are read directly), or convert it with `trace-cmd report -i \(file) > trace.txt`")
         }
         if starts(Array("PERFILE2".utf8)) || starts(Array("PERFFILE".utf8)) {
             throw IngestError.unreadable(
