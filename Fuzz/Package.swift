@@ -8,6 +8,8 @@
 //                 and every payload decoder; the input accounting must reconcile.
 //   FuzzAnalyze   the same bytes through the whole Analyzer (reconstruction, model,
 //                 trackers, checks): slower, run beside the parser targets.
+//   FuzzTraceDat  bytes → sgreplay's own walk of a v6 trace.dat's headers and page commits
+//                 (what keeps corrupt pages away from libtraceevent).
 //   FuzzTopology  bytes → the topology file loader.
 //   FuzzELF       bytes → the ELF/DWARF loader (libelf, libdwfl) and a few lookups.
 import Foundation
@@ -26,6 +28,7 @@ let package = Package(
         .target(name: "FuzzSupport", dependencies: ["CFuzzDriver"]),
         .executableTarget(name: "FuzzTrace", dependencies: ["FuzzSupport", .product(name: "SGReplayKit", package: root)], swiftSettings: fuzzer),
         .executableTarget(name: "FuzzAnalyze", dependencies: ["FuzzSupport", .product(name: "SGReplayKit", package: root)], swiftSettings: fuzzer),
+        .executableTarget(name: "FuzzTraceDat", dependencies: ["FuzzSupport", .product(name: "SGReplayKit", package: root)], swiftSettings: fuzzer),
         .executableTarget(name: "FuzzTopology", dependencies: ["FuzzSupport", .product(name: "SGReplayKit", package: root)], swiftSettings: fuzzer),
         .executableTarget(name: "FuzzELF", dependencies: ["FuzzSupport", .product(name: "SGReplayKit", package: root)], swiftSettings: fuzzer),
     ]

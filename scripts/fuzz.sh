@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # fuzz.sh — libFuzzer campaigns over sgreplay's parsers (`make fuzz`; not part of `make test`).
 #
-#   scripts/fuzz.sh [TARGET...]        # default: FuzzTrace FuzzTopology FuzzELF FuzzAnalyze
+#   scripts/fuzz.sh [TARGET...]        # default: FuzzTrace FuzzTraceDat FuzzTopology FuzzELF FuzzAnalyze
 #
 # Environment: FUZZ_SECONDS (per target, default 60), FUZZ_JOBS (parallel workers per
 # target, default 1), FUZZ_MAX_LEN (default 65536).
@@ -24,7 +24,7 @@ seconds=${FUZZ_SECONDS:-60}
 jobs=${FUZZ_JOBS:-1}
 max_len=${FUZZ_MAX_LEN:-65536}
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(FuzzTrace FuzzTopology FuzzELF FuzzAnalyze)
+[ ${#targets[@]} -gt 0 ] || targets=(FuzzTrace FuzzTraceDat FuzzTopology FuzzELF FuzzAnalyze)
 
 for t in "${targets[@]}"; do
     swift build -c release -Xswiftc -sanitize=fuzzer,address --product "$t" >&2
@@ -49,6 +49,19 @@ seed() {
                 [ -f "$f" ] || continue
                 { xz -dc "$f" 2>/dev/null | head -c 30000 > "$dir/$(basename "$(dirname "$f")").head"; } || true
             done ;;
+        FuzzTraceDat)
+            # v6 files (the walk's format): the lab's captures and the shared 6.18 one converted.
+            for f in ../traces/real/*/trace.dat.xz; do
+                [ -f "$f" ] || continue
+                xz -dc "$f" | head -c "$max_len" > "$dir/$(basename "$(dirname "$f")").dat" || true
+            done
+            if command -v trace-cmd > /dev/null; then
+                local v6
+                v6=$(mktemp --suffix .dat)
+                trace-cmd convert -i ../../shared/formats/framings-6.18/tc-6.18.dat -o "$v6" --file-version 6 --compression none > /dev/null 2>&1 \
+                    && head -c "$max_len" "$v6" > "$dir/tc-6.18-v6.dat"
+                rm -f "$v6"
+            fi ;;
         FuzzTopology)
             cp ../traces/*.topology.json "$dir/" 2>/dev/null || true
             for f in ../traces/real/*/topology.json; do [ -f "$f" ] && cp "$f" "$dir/$(basename "$(dirname "$f")").json"; done ;;

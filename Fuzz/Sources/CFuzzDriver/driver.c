@@ -8,3 +8,5 @@ static int run(int argc, char **argv) { return LLVMFuzzerRunDriver(&argc, &argv,
 int FuzzTrace_main(int argc, char **argv) { return run(argc, argv); }
 int FuzzTopology_main(int argc, char **argv) { return run(argc, argv); }
 int FuzzELF_main(int argc, char **argv) { return run(argc, argv); }
+int FuzzTraceDat_main(int argc, char **argv) { return run(argc, argv); }
+int FuzzAnalyze_main(int argc, char **argv) { return run(argc, argv); }
