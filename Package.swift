@@ -8,8 +8,10 @@
 //              ├─► SGReplay ─► SGReports ─► sgreplay (executable: wiring only)
 //   SGModel ───┤
 //   SGSymbols ─┘
+//   SGTraceGeneration ─► sgreplay (`generate`), tests (no library module imports it)
 //
 // SGIngest: bytes → framed lines → typed events (xz/gzip through liblzma/zlib; trace.dat through libtracecmd).
+// SGTraceGeneration: large realistic synthetic 6.18 traces (`sgreplay generate`, benchmarks, tests); depends on nothing.
 // SGModel:  scatterlists, device properties, the kernel's mappers (pure).
 // SGSymbols: ELF/DWARF through elfutils (libelf, libdw).
 // SGReplay: reconstruction, per-device/per-domain trackers, checks, findings.
@@ -21,7 +23,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "sgreplay", targets: ["sgreplay"]),
-        .library(name: "SGReplayKit", targets: ["SGIngest", "SGModel", "SGSymbols", "SGReplay", "SGReports"]),
+        .library(name: "SGReplayKit", targets: ["SGIngest", "SGModel", "SGSymbols", "SGReplay", "SGReports", "SGTraceGeneration"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -44,6 +46,7 @@ let package = Package(
 
         .target(name: "SGIngest", dependencies: ["CLZMA", "CZlib", "CTraceCmd"]),
         .target(name: "SGModel", dependencies: []),
+        .target(name: "SGTraceGeneration", dependencies: []),
         .target(name: "SGSymbols", dependencies: ["CLibElf", "CLibDW"]),
         .target(
             name: "SGReplay",
@@ -65,19 +68,19 @@ let package = Package(
         .executableTarget(
             name: "sgreplay",
             dependencies: [
-                "SGIngest", "SGModel", "SGSymbols", "SGReplay", "SGReports",
+                "SGIngest", "SGModel", "SGSymbols", "SGReplay", "SGReports", "SGTraceGeneration",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
 
-        .testTarget(name: "IngestTests", dependencies: ["SGIngest"]),
+        .testTarget(name: "IngestTests", dependencies: ["SGIngest", "SGTraceGeneration"]),
         .testTarget(
             name: "ModelTests",
             dependencies: ["SGModel", .product(name: "PropertyBased", package: "swift-property-based")]
         ),
         .testTarget(name: "SymbolsTests", dependencies: ["SGSymbols"]),
-        .testTarget(name: "ReplayTests", dependencies: ["SGReplay", "SGIngest", "SGModel"]),
+        .testTarget(name: "ReplayTests", dependencies: ["SGReplay", "SGIngest", "SGModel", "SGTraceGeneration"]),
         .testTarget(
             name: "ReportsTests",
             dependencies: ["SGReports", "SGReplay", .product(name: "CSV", package: "CSV.swift")],
