@@ -9,6 +9,7 @@
 //   SGModel ───┤
 //   SGSymbols ─┘
 //   SGTraceGeneration ─► sgreplay (`generate`), tests (no library module imports it)
+//   SGTraceGeneration ─► SGTestSupport (Tests/SGTestSupport: paths, temporary files, generated traces) ─► test targets only
 //
 // SGIngest: bytes → framed lines → typed events (xz/gzip through liblzma/zlib; trace.dat through libtracecmd).
 // SGTraceGeneration: large realistic synthetic 6.18 traces (`sgreplay generate`, benchmarks, tests); depends on nothing.
@@ -74,18 +75,22 @@ let package = Package(
             ]
         ),
 
-        .testTarget(name: "IngestTests", dependencies: ["SGIngest", "SGTraceGeneration"]),
+        // Helpers the test targets share (repository and ../shared paths, temporary files,
+        // generated traces); used by test targets only, in no product.
+        .target(name: "SGTestSupport", dependencies: ["SGTraceGeneration"], path: "Tests/SGTestSupport"),
+
+        .testTarget(name: "IngestTests", dependencies: ["SGIngest", "SGTraceGeneration", "SGTestSupport"]),
         .testTarget(
             name: "ModelTests",
-            dependencies: ["SGModel", .product(name: "PropertyBased", package: "swift-property-based")]
+            dependencies: ["SGModel", "SGTestSupport", .product(name: "PropertyBased", package: "swift-property-based")]
         ),
         .testTarget(name: "SymbolsTests", dependencies: ["SGSymbols"]),
-        .testTarget(name: "ReplayTests", dependencies: ["SGReplay", "SGIngest", "SGModel", "SGTraceGeneration"]),
+        .testTarget(name: "ReplayTests", dependencies: ["SGReplay", "SGIngest", "SGModel", "SGTraceGeneration", "SGTestSupport"]),
         .testTarget(
             name: "ReportsTests",
-            dependencies: ["SGReports", "SGReplay", .product(name: "CSV", package: "CSV.swift")],
+            dependencies: ["SGReports", "SGReplay", "SGTestSupport", .product(name: "CSV", package: "CSV.swift")],
             exclude: ["Fixtures"]
         ),
-        .testTarget(name: "CLITests", dependencies: ["sgreplay"]),
+        .testTarget(name: "CLITests", dependencies: ["sgreplay", "SGTestSupport"]),
     ]
 )

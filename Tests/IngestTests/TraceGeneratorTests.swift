@@ -2,13 +2,12 @@ import Foundation
 import Testing
 @testable import SGIngest
 @testable import SGTraceGeneration
+import SGTestSupport
 
 /// The generator's output reads back with exactly the counts it reports.
 @Suite struct TraceGeneratorTests {
     static func generate(seed: UInt64, bytes: UInt64, leakPercent: Double = 0) throws -> (Data, TraceGenerator.Summary) {
-        var data = Data()
-        let summary = try TraceGenerator(seed: seed, targetBytes: bytes, leakPercent: leakPercent).generate { data.append(contentsOf: $0) }
-        return (data, summary)
+        try GeneratedTraces.data(seed: seed, bytes: bytes, leakPercent: leakPercent)
     }
 
     @Test func readsBackWithTheGeneratedCounts() throws {

@@ -2,12 +2,13 @@ import Foundation
 import SGModel
 import Testing
 @testable import SGReplay
+import SGTestSupport
 
 /// scripts/capture.sh --topology-only against a fake sysfs/procfs tree shaped
 /// like the real capture's machine (topology.txt of real-6.1-iommu-lazy) plus
 /// a P2PDMA provider.
 @Suite struct CaptureScriptTests {
-    static let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let repoRoot = TestPaths.repoRoot
 
     /// A fake machine: root directory with `sys/`, `proc/` and a saved dmesg.
     struct FakeMachine {

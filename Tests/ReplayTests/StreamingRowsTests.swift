@@ -1,9 +1,9 @@
 import Foundation
 import SGIngest
 import SGModel
-import SGTraceGeneration
 import Testing
 @testable import SGReplay
+import SGTestSupport
 
 /// mappings.csv streamed while the replay runs (issue 14) gives the same rows and the same
 /// findings as keeping every row, on a leaky trace: a generated one whose driver never unmaps
@@ -15,11 +15,7 @@ import Testing
     }
 
     static func leakyTrace() throws -> String {
-        var text = Data()
-        _ = try TraceGenerator(seed: 7, targetBytes: 3 << 20, leakPercent: 10).generate { text.append(contentsOf: $0) }
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("sgreplay-leaky-\(UUID().uuidString).trace")
-        try text.write(to: url)
-        return url.path
+        try GeneratedTraces.file(seed: 7, bytes: 3 << 20, leakPercent: 10).path
     }
 
     @Test func streamedRowsEqualKeptRowsOnALeakyTrace() throws {
