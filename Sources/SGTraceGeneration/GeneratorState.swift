@@ -193,13 +193,19 @@ struct GeneratorState {
         return frame << 12
     }
 
-    private mutating func iommuMap(_ t: Task, iova: UInt64, paddr: UInt64, size: UInt64) throws {
+    /// `NAME: IOMMU: iova=0x… - 0x…`, how both iommu lines begin.
+    private mutating func iommuLine(_ t: Task, _ name: StaticString, iova: UInt64, size: UInt64) throws {
         try w.beginLine()
         prefix(t)
-        w.text("map: IOMMU: iova=")
+        w.text(name)
+        w.text(": IOMMU: iova=")
         w.hex16(iova)
         w.text(" - ")
         w.hex16(iova + size)
+    }
+
+    private mutating func iommuMap(_ t: Task, iova: UInt64, paddr: UInt64, size: UInt64) throws {
+        try iommuLine(t, "map", iova: iova, size: size)
         w.text(" paddr=")
         w.hex16(paddr)
         w.text(" size=")
@@ -209,12 +215,7 @@ struct GeneratorState {
     }
 
     private mutating func iommuUnmap(_ t: Task, iova: UInt64, size: UInt64) throws {
-        try w.beginLine()
-        prefix(t)
-        w.text("unmap: IOMMU: iova=")
-        w.hex16(iova)
-        w.text(" - ")
-        w.hex16(iova + size)
+        try iommuLine(t, "unmap", iova: iova, size: size)
         w.text(" size=")
         w.decimal(size)
         w.text(" unmapped_size=")
@@ -261,12 +262,7 @@ struct GeneratorState {
             m.dma = phys
             m.dmaLengths = lengths
         }
-        try w.beginLine()
-        prefix(t)
-        w.text("dma_map_sg: ")
-        w.bytes(GeneratorState.devices[device].name)
-        w.text(" dir=")
-        w.text(GeneratorState.directions[dir])
+        try dmaLine(t, "dma_map_sg: ", device: device, dir: dir)
         let shownN = min(n, 128), shownE = min(m.dma.count, 128)
         w.text(" nents=")
         w.decimal(UInt64(shownN))
@@ -302,12 +298,7 @@ struct GeneratorState {
     private mutating func unmapSG() throws {
         let m = liveSG.removeFirst()
         let t = task()
-        try w.beginLine()
-        prefix(t, flags: "..s1.")
-        w.text("dma_unmap_sg: ")
-        w.bytes(GeneratorState.devices[m.device].name)
-        w.text(" dir=")
-        w.text(GeneratorState.directions[m.dir])
+        try dmaLine(t, flags: "..s1.", "dma_unmap_sg: ", device: m.device, dir: m.dir)
         w.text(" phys_addrs=")
         w.array(m.phys[...])
         attrs()
@@ -328,12 +319,7 @@ struct GeneratorState {
         let iova = iova.allocate(0x2000, leaked: leaked)
         let dma = iova + (phys & 0xfff)
         try iommuMap(t, iova: iova, paddr: phys & ~0xfff, size: 0x1000)
-        try w.beginLine()
-        prefix(t)
-        w.text("dma_map_phys: ")
-        w.bytes(GeneratorState.devices[device].name)
-        w.text(" dir=")
-        w.text(GeneratorState.directions[dir])
+        try dmaLine(t, "dma_map_phys: ", device: device, dir: dir)
         w.text(" dma_addr=")
         w.hex(dma)
         w.text(" size=")
@@ -356,20 +342,25 @@ struct GeneratorState {
         let m = liveSingle.removeFirst()
         let t = task()
         try iommuUnmap(t, iova: m.dma & ~0xfff, size: 0x1000)
-        try w.beginLine()
-        prefix(t, flags: "d.h1.")
-        w.text("dma_unmap_phys: ")
-        singleFields(m)
+        try singleLine(t, flags: "d.h1.", "dma_unmap_phys: ", m)
         attrs()
         eventLine()
         summary.unmapPhys += 1
     }
 
-    /// `DEVICE dir=DIR dma_addr=HEX size=N`, shared by the single unmap and sync lines.
-    private mutating func singleFields(_ m: SingleMapping) {
-        w.bytes(GeneratorState.devices[m.device].name)
+    /// `<prefix>NAME: DEVICE dir=DIR`, how every dma line begins (`name` ends in `: `).
+    private mutating func dmaLine(_ t: Task, flags: StaticString = ".....", _ name: StaticString, device: Int, dir: Int) throws {
+        try w.beginLine()
+        prefix(t, flags: flags)
+        w.text(name)
+        w.bytes(GeneratorState.devices[device].name)
         w.text(" dir=")
-        w.text(GeneratorState.directions[m.dir])
+        w.text(GeneratorState.directions[dir])
+    }
+
+    /// `… NAME: DEVICE dir=DIR dma_addr=HEX size=N`, the single unmap and sync lines.
+    private mutating func singleLine(_ t: Task, flags: StaticString = ".....", _ name: StaticString, _ m: SingleMapping) throws {
+        try dmaLine(t, flags: flags, name, device: m.device, dir: m.dir)
         w.text(" dma_addr=")
         w.hex(m.dma)
         w.text(" size=")
@@ -379,10 +370,7 @@ struct GeneratorState {
     private mutating func sync() throws {
         let t = task()
         if let m = liveSingle.last, rng.below(2) == 0 {
-            try w.beginLine()
-            prefix(t)
-            w.text("dma_sync_single_for_cpu: ")
-            singleFields(m)
+            try singleLine(t, "dma_sync_single_for_cpu: ", m)
             eventLine()
             summary.syncs += 1
         } else if let m = liveSG.last, m.phys.count <= 335 {
@@ -393,12 +381,7 @@ struct GeneratorState {
             var dma = Array(m.dma.prefix(slots))
             var lens = Array(m.dmaLengths.prefix(slots))
             while dma.count < slots { dma.append(UInt64.max); lens.append(0) }
-            try w.beginLine()
-            prefix(t)
-            w.text("dma_sync_sg_for_device: ")
-            w.bytes(GeneratorState.devices[m.device].name)
-            w.text(" dir=")
-            w.text(GeneratorState.directions[m.dir])
+            try dmaLine(t, "dma_sync_sg_for_device: ", device: m.device, dir: m.dir)
             w.text(" dma_addrs=")
             w.array(dma[...])
             w.text(" sizes=")
