@@ -46,11 +46,15 @@ demo: build
 	  $(BIN) analyze "$$t" $$topo --out "reports/$$name" --format html,csv,json,sarif,junit --fail-on never; \
 	done
 
-## bench: ingest throughput on a generated 1 GB trace against wc -l (scripts/bench.sh),
-##        symbolize against eu-addr2line and llvm-symbolizer on 100,000 addresses
-##        (scripts/bench-symbols.sh), then the model's map_sg benchmarks (ordo-one/benchmark, Benchmarks/).
+## bench: ingest throughput on a generated 1 GB trace against wc -l (scripts/bench.sh), the
+##        whole analyze at 100 MB, 1 GB and 10 GB streamed, normal and leaky, one core and two,
+##        against the Python baseline (scripts/bench-analyze.sh; BENCH_ANALYZE_SIZES and
+##        BENCH_STREAM_SIZES shrink it), symbolize against eu-addr2line and llvm-symbolizer on
+##        100,000 addresses (scripts/bench-symbols.sh), then the model's map_sg benchmarks
+##        (ordo-one/benchmark, Benchmarks/).
 bench: build
 	./scripts/bench.sh
+	./scripts/bench-analyze.sh
 	./scripts/bench-symbols.sh
 	cd Benchmarks && $(SWIFT) package --allow-writing-to-package-directory benchmark --no-progress
 

@@ -9,8 +9,11 @@
 //   SGModel ───┤                              ▲
 //   SGSymbols ─┘                              │
 //   SGRecord ─────────────────────────────────┘
+//   SGTraceGeneration ─► sgreplay (`generate`), tests (no library module imports it)
+//   SGTraceGeneration ─► SGTestSupport (Tests/SGTestSupport: paths, temporary files, generated traces) ─► test targets only
 //
 // SGIngest: bytes → framed lines → typed events (xz/gzip through liblzma/zlib; trace.dat through libtracecmd).
+// SGTraceGeneration: large realistic synthetic 6.18 traces (`sgreplay generate`, benchmarks, tests); depends on nothing.
 // SGModel:  scatterlists, device properties, the kernel's mappers (pure).
 // SGSymbols: ELF/DWARF through elfutils (libelf, libdw).
 // SGReplay: reconstruction, per-device/per-domain trackers, checks, findings.
@@ -23,7 +26,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "sgreplay", targets: ["sgreplay"]),
-        .library(name: "SGReplayKit", targets: ["SGIngest", "SGModel", "SGSymbols", "SGReplay", "SGReports", "SGRecord"]),
+        .library(name: "SGReplayKit", targets: ["SGIngest", "SGModel", "SGSymbols", "SGReplay", "SGReports", "SGRecord", "SGTraceGeneration"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -50,6 +53,7 @@ let package = Package(
 
         .target(name: "SGIngest", dependencies: ["CLZMA", "CZlib", "CTraceCmd"]),
         .target(name: "SGModel", dependencies: []),
+        .target(name: "SGTraceGeneration", dependencies: []),
         .target(name: "SGSymbols", dependencies: ["CLibElf", "CLibDW"]),
         .target(name: "SGRecord", dependencies: ["CTraceFS"]),
         .target(
@@ -72,25 +76,29 @@ let package = Package(
         .executableTarget(
             name: "sgreplay",
             dependencies: [
-                "SGIngest", "SGModel", "SGSymbols", "SGReplay", "SGReports", "SGRecord",
+                "SGIngest", "SGModel", "SGSymbols", "SGReplay", "SGReports", "SGRecord", "SGTraceGeneration",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
 
-        .testTarget(name: "IngestTests", dependencies: ["SGIngest"]),
+        // Helpers the test targets share (repository and ../shared paths, temporary files,
+        // generated traces); used by test targets only, in no product.
+        .target(name: "SGTestSupport", dependencies: ["SGTraceGeneration"], path: "Tests/SGTestSupport"),
+
+        .testTarget(name: "IngestTests", dependencies: ["SGIngest", "SGTraceGeneration", "SGTestSupport"]),
         .testTarget(
             name: "ModelTests",
-            dependencies: ["SGModel", .product(name: "PropertyBased", package: "swift-property-based")]
+            dependencies: ["SGModel", "SGTestSupport", .product(name: "PropertyBased", package: "swift-property-based")]
         ),
         .testTarget(name: "SymbolsTests", dependencies: ["SGSymbols"]),
-        .testTarget(name: "ReplayTests", dependencies: ["SGReplay", "SGIngest", "SGModel", "SGRecord"]),
+        .testTarget(name: "ReplayTests", dependencies: ["SGReplay", "SGIngest", "SGModel", "SGRecord", "SGTraceGeneration", "SGTestSupport"]),
         .testTarget(name: "RecordTests", dependencies: ["SGRecord", "SGIngest"]),
         .testTarget(
             name: "ReportsTests",
-            dependencies: ["SGReports", "SGReplay", .product(name: "CSV", package: "CSV.swift")],
+            dependencies: ["SGReports", "SGReplay", "SGTestSupport", .product(name: "CSV", package: "CSV.swift")],
             exclude: ["Fixtures"]
         ),
-        .testTarget(name: "CLITests", dependencies: ["sgreplay"], exclude: ["Fixtures"]),
+        .testTarget(name: "CLITests", dependencies: ["sgreplay", "SGTestSupport"], exclude: ["Fixtures"]),
     ]
 )

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import SGModel
 import SGReplay
 
 /// What makes a run exit 1 (`--fail-on`): a comma list of at most one severity
@@ -85,6 +86,38 @@ struct AnalysisOptions: ParsableArguments {
 
     @Option(name: .customLong("limits"), help: "Segment limits that judge a device: given (the topology's, always; default) or learned (limits that reproduce the trace once the driver changed them at run time). A topology device's \"limits\" overrides this.")
     var limits: LimitsChoice = .given
+
+    @Option(help: "Threads for a trace's analysis: 1 (everything on one thread) or 2 (reading and decoding on a thread of their own beside the replay; the findings are the same). Default: 2 when more than one CPU is available, else 1.",
+            transform: AnalysisOptions.parseThreads)
+    var threads: Int = AnalysisOptions.defaultThreads
+
+    /// `--threads`: 1 or 2 (more is 2 for now: the analysis has two stages).
+    static func parseThreads(_ text: String) throws -> Int {
+        guard let n = Int(text), n >= 1 else { throw ValidationError("--threads must be 1 or more, not '\(text)'") }
+        return n
+    }
+
+    /// 2 when the process may run on more than one online CPU (its affinity: under
+    /// `taskset -c 0` that is one), else 1.
+    static var defaultThreads: Int { usableCPUs > 1 ? 2 : 1 }
+
+    /// CPUs in the process's affinity mask (what `nproc` prints: `Cpus_allowed` in
+    /// /proc/self/status, as Glibc's module does not export sched_getaffinity), else those online.
+    static var usableCPUs: Int {
+        if let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+           let line = status.split(separator: "\n").first(where: { $0.hasPrefix("Cpus_allowed:") }) {
+            let n = line.dropFirst("Cpus_allowed:".count).reduce(0) { $0 + (Int(String($1), radix: 16)?.nonzeroBitCount ?? 0) }
+            if n > 0 { return n }
+        }
+        return ProcessInfo.processInfo.activeProcessorCount
+    }
+
+    /// The options every analysis takes from the command line: kernel era, limits, threads.
+    func configure(_ analyzer: inout AnalyzerOptions) {
+        if let kernel { analyzer.kernelRelease = KernelRelease(parsing: kernel) }
+        analyzer.limits = limits.policy
+        analyzer.concurrentIngest = threads >= 2
+    }
 }
 
 /// `--limits`: which segment limits judge the outputs.

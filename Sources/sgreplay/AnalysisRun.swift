@@ -38,8 +38,7 @@ struct AnalysisRun {
                 FileHandleStandardError.write("sgreplay: \(f.severity.rawValue) \(f.kind.rawValue) \(f.device) \(f.file):\(f.line): \(f.detail)\n")
             }
         }
-        if let kernel = options.kernel { analyzerOptions.kernelRelease = KernelRelease(parsing: kernel) }
-        analyzerOptions.limits = options.limits.policy
+        options.configure(&analyzerOptions)
         // mappings.csv is written while the replay runs: memory follows the live mappings.
         let stream = try MappingsCSVStream(directory: URL(fileURLWithPath: outputDirectory))
         analyzerOptions.mappingRows = stream

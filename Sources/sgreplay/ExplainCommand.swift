@@ -45,8 +45,7 @@ struct ExplainCommand: ParsableCommand {
         try checkReadable(traces)
         var analyzerOptions = AnalyzerOptions(traces: traces, topology: try options.loadTopology(), candidate: options.candidate,
                                               symbolizer: try options.loadSymbolizer())
-        if let kernel = options.kernel { analyzerOptions.kernelRelease = KernelRelease(parsing: kernel) }
-        analyzerOptions.limits = options.limits.policy
+        options.configure(&analyzerOptions)
         let result: AnalysisResult
         do {
             result = try Analyzer(analyzerOptions).run()

@@ -1,5 +1,5 @@
 import ArgumentParser
-import SGIngest
+import SGTraceGeneration
 
 /// `sgreplay generate`: write a large, realistic, deterministic trace (for benchmarks and tests).
 struct GenerateCommand: ParsableCommand {
@@ -16,14 +16,25 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "Output file (`-` for standard output).")
     var out: String
 
+    @Option(name: .customLong("leak-percent"),
+            help: "Share (0-100) of the dma_map_sg and dma_map_phys mappings a leaky driver never unmaps; their addresses stay out of later mappings (default 0: the same bytes as without the option).")
+    var leakPercent: Double = 0
+
+    func validate() throws {
+        guard leakPercent >= 0, leakPercent <= 100 else {
+            throw ValidationError("--leak-percent must be between 0 and 100, not \(leakPercent)")
+        }
+    }
+
     func run() throws {
         guard let bytes = Self.parseSize(size) else {
             throw ValidationError("--size must be a number of bytes with an optional K, M or G suffix, not '\(size)'")
         }
         do {
-            let summary = try TraceGenerator(seed: seed, targetBytes: bytes).write(toPath: out)
+            let summary = try TraceGenerator(seed: seed, targetBytes: bytes, leakPercent: leakPercent).write(toPath: out)
+            let leaks = leakPercent > 0 ? ", \(summary.leaked) mappings leaked" : ""
             FileHandleStandardError.write(
-                "sgreplay: wrote \(summary.bytes) bytes, \(summary.lines) lines (\(summary.dmaEvents) DMA/IOMMU events, \(summary.mapSG) dma_map_sg of which \(summary.truncatedMapSG) truncated) to \(out)\n")
+                "sgreplay: wrote \(summary.bytes) bytes, \(summary.lines) lines (\(summary.dmaEvents) DMA/IOMMU events, \(summary.mapSG) dma_map_sg of which \(summary.truncatedMapSG) truncated\(leaks)) to \(out)\n")
         } catch let error as GeneratorError {
             FileHandleStandardError.write("sgreplay: \(error)\n")
             throw ExitCode(ExitStatus.usage)

@@ -1,9 +1,10 @@
 import Foundation
+import SGTestSupport
 
 /// Runs the built `sgreplay` as users run it.
 enum CLIRunner {
-    static let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let shared = repoRoot.appendingPathComponent("../shared").standardizedFileURL
+    static let repoRoot = TestPaths.repoRoot
+    static let shared = TestPaths.shared
     static let realCapture = shared.appendingPathComponent("traces/real-6.1-iommu-lazy/trace.txt.xz").path
 
     /// The built `sgreplay` beside the test bundle.
@@ -43,11 +44,7 @@ enum CLIRunner {
     }
 
     /// A fresh temporary directory.
-    static func temporaryDirectory() throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("sgreplay-cli-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-        return url
-    }
+    static func temporaryDirectory() throws -> URL { try TestFiles.temporaryDirectory(prefix: "sgreplay-cli") }
 
     /// `summary.json` of an output directory as a dictionary.
     static func summary(in directory: URL) throws -> [String: Any] {

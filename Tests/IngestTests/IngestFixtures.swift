@@ -1,13 +1,12 @@
 import Foundation
 import Testing
 @testable import SGIngest
+import SGTestSupport
 
 /// Paths and helpers shared by the ingestion tests.
 enum IngestFixtures {
-    /// `<repo>/../shared`, computed from this file (Tests/IngestTests/X.swift → repo root three levels up).
-    static let shared: URL = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("shared")
+    /// `<repo>/../shared`.
+    static let shared: URL = TestPaths.shared
 
     static func framing(_ name: String) -> String {
         shared.appendingPathComponent("formats/framings-6.18").appendingPathComponent(name).path
@@ -15,10 +14,7 @@ enum IngestFixtures {
 
     /// A fresh temporary file holding `data`.
     static func temporaryFile(_ data: Data, suffix: String = ".txt") throws -> String {
-        let url = FileManager.default.temporaryDirectory
-            .appendingPathComponent("sgingest-\(UUID().uuidString)\(suffix)")
-        try data.write(to: url)
-        return url.path
+        try TestFiles.temporaryFile(data, prefix: "sgingest", suffix: suffix)
     }
 
     /// Reads `paths` and collects every record.

@@ -3,12 +3,13 @@ import SGModel
 import SGRecord
 import Testing
 @testable import SGReplay
+import SGTestSupport
 
 /// scripts/capture.sh --topology-only against a fake sysfs/procfs tree shaped
 /// like the real capture's machine (topology.txt of real-6.1-iommu-lazy) plus
 /// a P2PDMA provider.
 @Suite struct CaptureScriptTests {
-    static let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let repoRoot = TestPaths.repoRoot
 
     /// A fake machine: root directory with `sys/`, `proc/` and a saved dmesg.
     struct FakeMachine {

@@ -2,8 +2,9 @@ import Foundation
 @testable import SGIngest
 import SGModel
 @testable import SGReplay
+@testable import SGTraceGeneration
 
-/// The ingest generator's SplitMix64 as a `RandomNumberGenerator`, so every
+/// The trace generator's SplitMix64 as a `RandomNumberGenerator`, so every
 /// generated trace is reproducible from its seed.
 struct SeededGenerator: RandomNumberGenerator {
     var mix: SplitMix64

@@ -1,23 +1,15 @@
 import Foundation
 import Testing
+import SGTestSupport
 
 /// The real 6.1 capture in `../shared` and the helpers its tests share.
 enum RealCaptureFiles {
-    static let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    static let captureDir = repoRoot.appendingPathComponent("../shared/traces/real-6.1-iommu-lazy").standardizedFileURL
+    static let repoRoot = TestPaths.repoRoot
+    static let captureDir = TestPaths.shared("traces/real-6.1-iommu-lazy")
 
     /// `xz -dc FILE` as lines.
     static func xzLines(_ url: URL) throws -> [Substring] {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["xz", "-dc", url.path]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
-        return String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: true)
+        String(decoding: try TestFiles.xzDecompressed(url), as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: true)
     }
 
     /// A `"0x…"` field of a truth object (0 when absent).

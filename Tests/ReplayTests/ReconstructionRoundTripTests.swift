@@ -2,24 +2,14 @@ import SGIngest
 import SGModel
 import Testing
 @testable import SGReplay
+@testable import SGTraceGeneration
 
 /// Random lists mapped by the reference model (with limits the reconstructor
 /// is not told), then read back: an exact reconstruction must be the list
 /// that was mapped.
 @Suite struct ReconstructionRoundTripTests {
-    /// SplitMix64: reproducible without a dependency.
-    struct Random {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9e37_79b9_7f4a_7c15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-            z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: UInt64) -> UInt64 { next() % n }
-        mutating func pick<T>(_ xs: [T]) -> T { xs[Int(below(UInt64(xs.count)))] }
-    }
+    /// The trace generator's SplitMix64: reproducible from a seed.
+    typealias Random = SplitMix64
 
     /// A list shaped like block-layer I/O: mostly page-aligned pages, some
     /// offsets, multi-page entries, physically contiguous neighbours.
@@ -112,4 +102,9 @@ import Testing
         _ = DeviceTable.render(inference)
         _ = inference.topologyFile().json()
     }
+}
+
+extension SplitMix64 {
+    /// One element of `xs`, uniformly.
+    mutating func pick<T>(_ xs: [T]) -> T { xs[Int(below(UInt64(xs.count)))] }
 }

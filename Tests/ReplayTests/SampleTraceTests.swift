@@ -3,11 +3,12 @@ import SGIngest
 import SGModel
 import Testing
 @testable import SGReplay
+import SGTestSupport
 
 /// The sample traces shipped in traces/: a correct kernel gives no error, the
 /// buggy one gives exactly its planted findings.
 @Suite struct SampleTraceTests {
-    static let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let repoRoot = TestPaths.repoRoot
 
     static func run(_ name: String, candidate: String? = nil) throws -> AnalysisResult {
         let traces = repoRoot.appendingPathComponent("traces")

@@ -3,10 +3,11 @@ import SGIngest
 import SGModel
 import Testing
 @testable import SGReplay
+import SGTestSupport
 
 /// mappings.csv streamed while the replay runs (issue 14) gives the same rows and the same
-/// findings as keeping every row, on a leaky trace: a generated one with every tenth unmap
-/// removed, so a tenth of the mappings stay live to the end.
+/// findings as keeping every row, on a leaky trace: a generated one whose driver never unmaps
+/// a tenth of its mappings (`leakPercent: 10`), so they stay live to the end.
 @Suite struct StreamingRowsTests {
     final class Collector: MappingRowSink, @unchecked Sendable {
         var rows: [MappingRecord] = []
@@ -14,17 +15,7 @@ import Testing
     }
 
     static func leakyTrace() throws -> String {
-        var text = Data()
-        _ = try TraceGenerator(seed: 7, targetBytes: 3 << 20).generate { text.append(contentsOf: $0) }
-        var unmaps = 0
-        let lines = String(decoding: text, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).filter { line in
-            guard line.contains(" dma_unmap_sg: ") || line.contains(" dma_unmap_phys: ") else { return true }
-            unmaps += 1
-            return unmaps % 10 != 0
-        }
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("sgreplay-leaky-\(UUID().uuidString).trace")
-        try lines.joined(separator: "\n").write(to: url, atomically: true, encoding: .utf8)
-        return url.path
+        try GeneratedTraces.file(seed: 7, bytes: 3 << 20, leakPercent: 10).path
     }
 
     @Test func streamedRowsEqualKeptRowsOnALeakyTrace() throws {

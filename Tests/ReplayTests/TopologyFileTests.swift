@@ -2,6 +2,7 @@ import Foundation
 import SGModel
 import Testing
 @testable import SGReplay
+import SGTestSupport
 
 @Suite struct TopologyFileTests {
     /// Writes `text` to a fresh temporary file and returns its path.
@@ -88,7 +89,7 @@ import Testing
     }
 
     @Test func realCaptureTopologyLoads() throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let root = TestPaths.repoRoot
         let t = try TopologyFile.load(path: root.appendingPathComponent("traces/real-6.1-iommu-lazy.topology.json").path)
         #expect(t.kernelRelease == KernelRelease(6, 1, 0))
         #expect(t.devices["0000:00:1f.2"]?.maxSegmentSize == 65536)

@@ -2,6 +2,7 @@ import Foundation
 import SGIngest
 import SGModel
 import SGReplay
+import SGTestSupport
 
 /// Realistic ``AnalysisResult`` values for the report tests: an NVMe device behind
 /// an IOMMU with a double offset, a zero-length segment, overlaps and call sites;
@@ -182,8 +183,7 @@ enum AnalysisFixture {
     }
 
     static func temporaryDirectory(_ name: String) throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("sgreports-\(name)-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        let url = try TestFiles.temporaryDirectory(prefix: "sgreports-\(name)")
         return url
     }
 }

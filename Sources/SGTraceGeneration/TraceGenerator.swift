@@ -9,15 +9,22 @@ import Darwin
 /// preceded by their `iommu:map` lines, dma-direct maps, `dma_map_phys`,
 /// matching unmaps with `iommu:unmap`, syncs, scheduler noise, `<stack trace>`
 /// blocks and `[LOST N EVENTS]` markers. For benchmarks and tests.
+///
+/// A leaky driver (`leakPercent` > 0) never unmaps that share of its `dma_map_sg` and
+/// `dma_map_phys` mappings; the allocators keep their addresses out of later mappings, so the
+/// trace has leaks and no overlaps. `leakPercent` 0 gives the same bytes as before it existed.
 public struct TraceGenerator: Sendable {
     /// Seed of the pseudo-random sequence (same seed, same bytes).
     public var seed: UInt64
     /// Stop after the first line that reaches this many bytes.
     public var targetBytes: UInt64
+    /// Share (0–100) of the maps that are never unmapped.
+    public var leakPercent: Double
 
-    public init(seed: UInt64, targetBytes: UInt64) {
+    public init(seed: UInt64, targetBytes: UInt64, leakPercent: Double = 0) {
         self.seed = seed
         self.targetBytes = targetBytes
+        self.leakPercent = leakPercent
     }
 
     /// What was written, to check a reader against.
@@ -40,16 +47,21 @@ public struct TraceGenerator: Sendable {
         public var iommuMaps = 0
         public var iommuUnmaps = 0
         public var syncs = 0
+        /// Maps never unmapped by choice (`leakPercent`).
+        public var leaked = 0
+        /// Maps still live at the end that would have been unmapped later (not leaked).
+        public var inFlightAtEnd = 0
     }
 
     /// Streams the trace to `sink` in chunks of a few MiB.
     public func generate(_ sink: @escaping (UnsafeRawBufferPointer) throws -> Void) throws -> Summary {
         let writer = TextWriter(sink: sink)
-        var state = GeneratorState(seed: seed, writer: writer)
+        var state = GeneratorState(seed: seed, leakPercent: leakPercent, writer: writer)
         try state.header()
         while writer.bytesWritten < targetBytes {
             try state.step()
         }
+        state.finish()
         try writer.flush()
         state.summary.bytes = writer.bytesWritten
         return state.summary

@@ -1,4 +1,10 @@
 /// The evolving state of a generated trace: clock, tasks, live mappings, IOVA space.
+///
+/// Leaky driver (`leakPercent` > 0): that share of the scatter-gather and single maps is never
+/// unmapped. Their IOVA ranges stay allocated to the end, so the allocator steps over them
+/// (``IOVASpace``), and their dma-direct pages are never handed out again while live, so the
+/// trace shows no overlap a real kernel would not make. With `leakPercent` 0 no extra random
+/// number is drawn: the bytes are those of a generator without the option.
 struct GeneratorState {
     private struct Task {
         var comm: [UInt8]
@@ -55,11 +61,26 @@ struct GeneratorState {
     private var clock: UInt64 = 12_345_000_000 // microseconds
     private var liveSG: [SGMapping] = []
     private var liveSingle: [SingleMapping] = []
-    private var nextIOVA: UInt64 = 0xffff_f000
+    private var iova = IOVASpace()
+    /// Per million (`leakPercent` × 10 000); 0 draws nothing.
+    private let leakPerMillion: UInt64
+    /// Pages (`phys >> 12`) of the leaked dma-direct mappings, live to the end.
+    private var leakedDirectPages = Set<UInt64>()
 
-    init(seed: UInt64, writer: TextWriter) {
+    init(seed: UInt64, leakPercent: Double = 0, writer: TextWriter) {
         rng = SplitMix64(state: seed)
         w = writer
+        leakPerMillion = UInt64((min(max(leakPercent, 0), 100) * 10_000).rounded())
+    }
+
+    /// Whether the mapping about to be made is one the driver will never unmap.
+    private mutating func leaks() -> Bool {
+        leakPerMillion > 0 && rng.below(1_000_000) < leakPerMillion
+    }
+
+    /// Mappings still live at the end: in flight, and leaked (counted in ``TraceGenerator/Summary/leaked``).
+    mutating func finish() {
+        summary.inFlightAtEnd = liveSG.count + liveSingle.count
     }
 
     mutating func header() throws {
@@ -164,19 +185,27 @@ struct GeneratorState {
         summary.stackLines += depth
     }
 
-    private mutating func allocateIOVA(_ size: UInt64) -> UInt64 {
-        if nextIOVA < 0x1000_0000 + size { nextIOVA = 0xffff_f000 }
-        nextIOVA -= size
-        return nextIOVA
+    /// A random page frame for a buffer; on the dma-direct device never one of a leaked
+    /// mapping (its memory is still mapped).
+    private mutating func page(direct: Bool) -> UInt64 {
+        var frame = 0x100000 + rng.below(0x3F00000)
+        while direct && leakedDirectPages.contains(frame) { frame = 0x100000 + rng.below(0x3F00000) }
+        return frame << 12
     }
 
-    private mutating func iommuMap(_ t: Task, iova: UInt64, paddr: UInt64, size: UInt64) throws {
+    /// `NAME: IOMMU: iova=0x… - 0x…`, how both iommu lines begin.
+    private mutating func iommuLine(_ t: Task, _ name: StaticString, iova: UInt64, size: UInt64) throws {
         try w.beginLine()
         prefix(t)
-        w.text("map: IOMMU: iova=")
+        w.text(name)
+        w.text(": IOMMU: iova=")
         w.hex16(iova)
         w.text(" - ")
         w.hex16(iova + size)
+    }
+
+    private mutating func iommuMap(_ t: Task, iova: UInt64, paddr: UInt64, size: UInt64) throws {
+        try iommuLine(t, "map", iova: iova, size: size)
         w.text(" paddr=")
         w.hex16(paddr)
         w.text(" size=")
@@ -186,12 +215,7 @@ struct GeneratorState {
     }
 
     private mutating func iommuUnmap(_ t: Task, iova: UInt64, size: UInt64) throws {
-        try w.beginLine()
-        prefix(t)
-        w.text("unmap: IOMMU: iova=")
-        w.hex16(iova)
-        w.text(" - ")
-        w.hex16(iova + size)
+        try iommuLine(t, "unmap", iova: iova, size: size)
         w.text(" size=")
         w.decimal(size)
         w.text(" unmapped_size=")
@@ -203,8 +227,10 @@ struct GeneratorState {
     // MARK: - Events
 
     private mutating func mapSG() throws {
+        let leaked = leaks()
         let t = task()
         let device = rng.below(10) < 6 ? 0 : 1
+        let direct = !GeneratorState.devices[device].behindIOMMU
         let big = rng.below(50) == 0
         let n = big ? 129 + Int(rng.below(172)) : 1 + Int(rng.below(8))
         let dir = Int(rng.below(3))
@@ -214,10 +240,10 @@ struct GeneratorState {
         lengths.reserveCapacity(n)
         let firstOffset = n == 1 ? rng.below(8) * 0x200 : rng.below(8) * 0x200
         for i in 0..<n {
-            let page = (0x100000 + rng.below(0x3F00000)) << 12
+            let frame = page(direct: direct)
             let off = i == 0 ? firstOffset : 0
             let len = i == n - 1 ? (1 + rng.below(8)) * 0x200 : 0x1000 - off
-            phys.append(page + off)
+            phys.append(frame + off)
             lengths.append(min(len, 0x1000 - off))
         }
         var m = SGMapping(device: device, dir: dir, phys: phys, lengths: lengths, dma: [], dmaLengths: [], iova: 0, iovaSize: 0)
@@ -225,7 +251,7 @@ struct GeneratorState {
             // dma-iommu: one IOVA range, entries page-aligned inside it, merged into one segment.
             let total = lengths.reduce(0, +)
             let size = UInt64(n) * 0x1000
-            m.iova = allocateIOVA(size)
+            m.iova = iova.allocate(size, leaked: leaked)
             m.iovaSize = size
             for i in 0..<n {
                 try iommuMap(t, iova: m.iova + UInt64(i) * 0x1000, paddr: phys[i] & ~0xfff, size: 0x1000)
@@ -236,12 +262,7 @@ struct GeneratorState {
             m.dma = phys
             m.dmaLengths = lengths
         }
-        try w.beginLine()
-        prefix(t)
-        w.text("dma_map_sg: ")
-        w.bytes(GeneratorState.devices[device].name)
-        w.text(" dir=")
-        w.text(GeneratorState.directions[dir])
+        try dmaLine(t, "dma_map_sg: ", device: device, dir: dir)
         let shownN = min(n, 128), shownE = min(m.dma.count, 128)
         w.text(" nents=")
         w.decimal(UInt64(shownN))
@@ -265,6 +286,11 @@ struct GeneratorState {
         eventLine()
         summary.mapSG += 1
         try maybeStack(t)
+        if leaked {
+            summary.leaked += 1
+            if direct { for p in phys { leakedDirectPages.insert(p >> 12) } }
+            return
+        }
         liveSG.append(m)
         if liveSG.count > 256 { try unmapSG() }
     }
@@ -272,12 +298,7 @@ struct GeneratorState {
     private mutating func unmapSG() throws {
         let m = liveSG.removeFirst()
         let t = task()
-        try w.beginLine()
-        prefix(t, flags: "..s1.")
-        w.text("dma_unmap_sg: ")
-        w.bytes(GeneratorState.devices[m.device].name)
-        w.text(" dir=")
-        w.text(GeneratorState.directions[m.dir])
+        try dmaLine(t, flags: "..s1.", "dma_unmap_sg: ", device: m.device, dir: m.dir)
         w.text(" phys_addrs=")
         w.array(m.phys[...])
         attrs()
@@ -289,20 +310,16 @@ struct GeneratorState {
     }
 
     private mutating func mapPhys() throws {
+        let leaked = leaks()
         let t = task()
         let device = rng.below(2) == 0 ? 0 : 2
         let dir = Int(rng.below(3))
         let size = rng.below(4) == 0 ? 4096 : (1 + rng.below(8)) * 0x200
-        let phys = ((0x100000 + rng.below(0x3F00000)) << 12) + rng.below(8) * 0x200
-        let iova = allocateIOVA(0x2000)
+        let phys = page(direct: false) + rng.below(8) * 0x200
+        let iova = iova.allocate(0x2000, leaked: leaked)
         let dma = iova + (phys & 0xfff)
         try iommuMap(t, iova: iova, paddr: phys & ~0xfff, size: 0x1000)
-        try w.beginLine()
-        prefix(t)
-        w.text("dma_map_phys: ")
-        w.bytes(GeneratorState.devices[device].name)
-        w.text(" dir=")
-        w.text(GeneratorState.directions[dir])
+        try dmaLine(t, "dma_map_phys: ", device: device, dir: dir)
         w.text(" dma_addr=")
         w.hex(dma)
         w.text(" size=")
@@ -313,6 +330,10 @@ struct GeneratorState {
         eventLine()
         summary.mapPhys += 1
         try maybeStack(t)
+        if leaked {
+            summary.leaked += 1
+            return
+        }
         liveSingle.append(SingleMapping(device: device, dir: dir, dma: dma, size: size))
         if liveSingle.count > 256 { try unmapPhys() }
     }
@@ -321,20 +342,25 @@ struct GeneratorState {
         let m = liveSingle.removeFirst()
         let t = task()
         try iommuUnmap(t, iova: m.dma & ~0xfff, size: 0x1000)
-        try w.beginLine()
-        prefix(t, flags: "d.h1.")
-        w.text("dma_unmap_phys: ")
-        singleFields(m)
+        try singleLine(t, flags: "d.h1.", "dma_unmap_phys: ", m)
         attrs()
         eventLine()
         summary.unmapPhys += 1
     }
 
-    /// `DEVICE dir=DIR dma_addr=HEX size=N`, shared by the single unmap and sync lines.
-    private mutating func singleFields(_ m: SingleMapping) {
-        w.bytes(GeneratorState.devices[m.device].name)
+    /// `<prefix>NAME: DEVICE dir=DIR`, how every dma line begins (`name` ends in `: `).
+    private mutating func dmaLine(_ t: Task, flags: StaticString = ".....", _ name: StaticString, device: Int, dir: Int) throws {
+        try w.beginLine()
+        prefix(t, flags: flags)
+        w.text(name)
+        w.bytes(GeneratorState.devices[device].name)
         w.text(" dir=")
-        w.text(GeneratorState.directions[m.dir])
+        w.text(GeneratorState.directions[dir])
+    }
+
+    /// `… NAME: DEVICE dir=DIR dma_addr=HEX size=N`, the single unmap and sync lines.
+    private mutating func singleLine(_ t: Task, flags: StaticString = ".....", _ name: StaticString, _ m: SingleMapping) throws {
+        try dmaLine(t, flags: flags, name, device: m.device, dir: m.dir)
         w.text(" dma_addr=")
         w.hex(m.dma)
         w.text(" size=")
@@ -344,10 +370,7 @@ struct GeneratorState {
     private mutating func sync() throws {
         let t = task()
         if let m = liveSingle.last, rng.below(2) == 0 {
-            try w.beginLine()
-            prefix(t)
-            w.text("dma_sync_single_for_cpu: ")
-            singleFields(m)
+            try singleLine(t, "dma_sync_single_for_cpu: ", m)
             eventLine()
             summary.syncs += 1
         } else if let m = liveSG.last, m.phys.count <= 335 {
@@ -358,12 +381,7 @@ struct GeneratorState {
             var dma = Array(m.dma.prefix(slots))
             var lens = Array(m.dmaLengths.prefix(slots))
             while dma.count < slots { dma.append(UInt64.max); lens.append(0) }
-            try w.beginLine()
-            prefix(t)
-            w.text("dma_sync_sg_for_device: ")
-            w.bytes(GeneratorState.devices[m.device].name)
-            w.text(" dir=")
-            w.text(GeneratorState.directions[m.dir])
+            try dmaLine(t, "dma_sync_sg_for_device: ", device: m.device, dir: m.dir)
             w.text(" dma_addrs=")
             w.array(dma[...])
             w.text(" sizes=")
