@@ -2,6 +2,9 @@ import SGModel
 
 /// Receives the rows of `mappings.csv` while the replay runs (``AnalyzerOptions/mappingRows``).
 ///
+/// Rows arrive without ``MappingRecord/inputs`` and ``MappingRecord/outputs`` (empty): the
+/// CSV has no column for them, and keeping them for every live mapping cost memory.
+///
 /// A row arrives once its mapping is settled: unmapped (and not waiting on an
 /// ambiguous unmap between identical lists), or live at the end of the trace.
 /// Rows of unmapped mappings arrive in unmap order, the live ones last in map order.
@@ -78,12 +81,18 @@ struct MappingRowStore {
             rows.append(row)
             return index
         }
-        held[index] = row
         if sampledPerDevice[row.device, default: 0] < sampleLimit {
             sampledPerDevice[row.device, default: 0] += 1
             sampleSlot[index] = rows.count
             rows.append(row)
         }
+        // Held until it settles, without its input and output lists: mappings.csv has no
+        // column for them (the sample keeps them for the pictures), and a leaky driver holds
+        // one row per live mapping.
+        var compact = row
+        compact.inputs = []
+        compact.outputs = []
+        held[index] = compact
         return index
     }
 

@@ -38,9 +38,43 @@ public struct TrackedMapping: Sendable {
     /// The event was `[TRUNCATED]`: only a prefix of the lists is known.
     public var truncated: Bool
     public var map: EventReference
-    public var unmap: EventReference?
+    /// The unmap that retired it (nil while live). Boxed: most tracked mappings are live
+    /// ones, and an inline reference cost every one of them about 120 bytes.
+    public var unmap: EventReference? {
+        get { unmapBox?.reference }
+        set { unmapBox = newValue.map(UnmapBox.init) }
+    }
+    private var unmapBox: UnmapBox?
     /// Row of the mapping in ``AnalysisResult/mappings``.
     public var recordIndex: Int
+
+    private final class UnmapBox: Sendable {
+        let reference: EventReference
+        init(_ reference: EventReference) { self.reference = reference }
+    }
+
+    public init(id: Int, kind: Kind, device: String, domain: String, direction: DMADirection, phys: [UInt64], nents: Int, ents: Int,
+                outputs: [DMASegment], size: UInt64, translated: Bool, iovaSpan: ClosedOpenRange?, busRanges: [ClosedOpenRange],
+                bounceRanges: [ClosedOpenRange], truncated: Bool, map: EventReference, unmap: EventReference? = nil, recordIndex: Int) {
+        self.id = id
+        self.kind = kind
+        self.device = device
+        self.domain = domain
+        self.direction = direction
+        self.phys = phys
+        self.nents = nents
+        self.ents = ents
+        self.outputs = outputs
+        self.size = size
+        self.translated = translated
+        self.iovaSpan = iovaSpan
+        self.busRanges = busRanges
+        self.bounceRanges = bounceRanges
+        self.truncated = truncated
+        self.map = map
+        self.recordIndex = recordIndex
+        self.unmap = unmap
+    }
 
     /// Output ranges with a non-zero length (what the device may touch).
     public var outputRanges: [ClosedOpenRange] {
