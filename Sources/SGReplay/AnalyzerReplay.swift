@@ -248,15 +248,17 @@ struct AnalyzerReplay {
         let translated = props.iommu.isTranslated || (!known.iommu && translatedDevices.contains(e.device))
         if translated && !props.iommu.isTranslated { props.iommu = .dma }
         let assumption = known.iommu || translatedDevices.contains(e.device) ? nil : record.mapperAssumption
+        // Computed once per map (it looks at every device's evidence).
+        let pool = inference.swiotlbPool
         var reconstruction: Reconstruction
         if single {
             reconstruction = Reconstruction(inputs: [ScatterEntry(phys: e.physAddresses[0], length: e.dmaLengths[0], pageSize: props.pageSize)], exact: true)
         } else {
             // Bounce slots inside the pool (the topology's, else the one the trace showed) are trusted outputs.
-            reconstructor.swiotlbPool = inference.swiotlbPool
+            reconstructor.swiotlbPool = pool
             reconstruction = reconstructor.reconstruct(e, device: props, iommuRuns: runs)
         }
-        var observation = MapObservation(reference: ref, event: e, device: props, known: known, translated: translated, iommuRuns: runs, bouncedPhys: bounced, windows: topology.p2pWindows, pool: inference.swiotlbPool, release: release, reconstruction: reconstruction, isSingle: single)
+        var observation = MapObservation(reference: ref, event: e, device: props, known: known, translated: translated, iommuRuns: runs, bouncedPhys: bounced, windows: topology.p2pWindows, pool: pool, release: release, reconstruction: reconstruction, isSingle: single)
         observation.mapperAssumption = assumption
         let limitsGiven = topology.devices[e.device]?.maxSegmentSize != nil || topology.devices[e.device]?.segmentBoundaryMask != nil
         if topology.devices[e.device]?.swiotlb == nil, props.swiotlb != .force, !translated, observation.bouncesReachableMemory {
@@ -278,7 +280,7 @@ struct AnalyzerReplay {
                         known.segmentBoundary = false
                         known.limitsLearned = true
                         expected = reference.mapSG(reconstruction.inputs, device: props, release: release, context: context)
-                        observation = MapObservation(reference: ref, event: e, device: props, known: known, translated: translated, iommuRuns: runs, bouncedPhys: bounced, windows: topology.p2pWindows, pool: inference.swiotlbPool, release: release, reconstruction: reconstruction, isSingle: single)
+                        observation = MapObservation(reference: ref, event: e, device: props, known: known, translated: translated, iommuRuns: runs, bouncedPhys: bounced, windows: topology.p2pWindows, pool: pool, release: release, reconstruction: reconstruction, isSingle: single)
                         observation.mapperAssumption = assumption
                     }
                 case .given:

@@ -48,20 +48,23 @@ public struct OverlapLiveCheck: FindingCheck {
 
     /// Findings for the new mapping `o` against the live state; `downgraded` counts those lowered by holes.
     static func inspect(_ o: MapObservation, tracker: MappingTracker, hazards: HazardTracker, domain: String, bounceRanges: [ClosedOpenRange], directRanges: [ClosedOpenRange]) -> (findings: [Finding], downgraded: Int) {
-        var hits: [(TrackedMapping, String)] = []
+        // Labels are built only for a finding: this runs on every map.
+        enum Hit { case iova, bounce, memory }
+        enum What { case none, iova(ClosedOpenRange), bounce(ClosedOpenRange), range(ClosedOpenRange) }
+        var hits: [(TrackedMapping, Hit)] = []
         var severity = Severity.error
         var confidence = Confidence.definite
-        var what = ""
+        var what = What.none
         if let span = o.iovaSpan {
             for m in tracker.liveIOVA(domain: domain, start: span.start, end: span.end) {
-                hits.append((m, "IOVA \(m.iovaSpan!)"))
+                hits.append((m, .iova))
             }
-            what = "IOVA span \(span)"
+            what = .iova(span)
         }
         for r in bounceRanges {
             for m in tracker.liveBounces(start: r.start, end: r.end) where !hits.contains(where: { $0.0.id == m.id }) {
-                hits.append((m, "bounce slot of \(m.device)"))
-                what = "bounce range \(r)"
+                hits.append((m, .bounce))
+                what = .bounce(r)
             }
         }
         if hits.isEmpty {
@@ -69,8 +72,8 @@ public struct OverlapLiveCheck: FindingCheck {
                 for m in tracker.liveOverlapping(device: o.device.name, start: r.start, end: r.end) where !m.translated && m.bounceRanges.isEmpty && m.busRanges.isEmpty {
                     if o.event.direction == .toDevice && m.direction == .toDevice { continue }
                     if hits.contains(where: { $0.0.id == m.id }) { continue }
-                    hits.append((m, "memory \(m.outputRanges.first.map(\.description) ?? "")"))
-                    what = "range \(r)"
+                    hits.append((m, .memory))
+                    what = .range(r)
                 }
             }
             if !hits.isEmpty {
@@ -81,10 +84,23 @@ public struct OverlapLiveCheck: FindingCheck {
         guard !hits.isEmpty else { return ([], 0) }
         // A finding names the first few mappings it overlaps and counts the rest: on a leaky
         // trace the live set is large, and a detail must not grow with it.
-        let shown = hits.prefix(Self.namedHits)
+        let shown = hits.prefix(Self.namedHits).map { m, hit -> (TrackedMapping, String) in
+            switch hit {
+            case .iova: return (m, "IOVA \(m.iovaSpan!)")
+            case .bounce: return (m, "bounce slot of \(m.device)")
+            case .memory: return (m, "memory \(m.outputRanges.first.map(\.description) ?? "")")
+            }
+        }
+        let whatText: String
+        switch what {
+        case .none: whatText = ""
+        case .iova(let span): whatText = "IOVA span \(span)"
+        case .bounce(let r): whatText = "bounce range \(r)"
+        case .range(let r): whatText = "range \(r)"
+        }
         let related = shown.flatMap { (m, _) in m.outputRanges.prefix(Self.namedHits).map { AddressRange(start: $0.start, length: $0.length, label: "live mapping from line \(m.map.line)") } }
         let more = hits.count > shown.count ? "; and \(hits.count - shown.count) more live mapping(s)" : ""
-        var f = o.finding(.overlapLive, severity, confidence, detail: "\(what) overlaps live " + shown.map { "\($0.1) (\($0.0.label))" }.joined(separator: "; ") + more + (severity == .error ? ": the allocator handed out space that is still mapped" : ": dma-direct mappings of the same memory (warning)"), observed: what, offending: Array(0..<o.outputCount).filter { !o.isBus($0) }, related: related)
+        var f = o.finding(.overlapLive, severity, confidence, detail: "\(whatText) overlaps live " + shown.map { "\($0.1) (\($0.0.label))" }.joined(separator: "; ") + more + (severity == .error ? ": the allocator handed out space that is still mapped" : ": dma-direct mappings of the same memory (warning)"), observed: whatText, offending: Array(0..<o.outputCount).filter { !o.isBus($0) }, related: related)
         if hits.contains(where: { hazards.holeAfter($0.0.map.sequence) }) {
             f = f.downgraded(because: "events were lost after the older mapping was made, its unmap may be among them")
             return ([f], 1)
