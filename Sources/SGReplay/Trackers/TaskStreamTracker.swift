@@ -64,8 +64,7 @@ struct TaskStreamTracker {
     }
 
     /// Gives a stream's state back after its event.
-    mutating func put(_ taken: Taken) {
-        var taken = taken
+    mutating func put(_ taken: consuming Taken) {
         guard !taken.pending.isEmpty else { return }
         count += 1
         if taken.slot >= 0 {
