@@ -1,4 +1,5 @@
 import Foundation
+import SGTestSupport
 import Testing
 
 /// Issue 14's redesign (interval treap, plain CSV writer, streamed mappings.csv, ingest on
@@ -26,15 +27,7 @@ import Testing
     }
 
     static func xz(_ name: String) throws -> String {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["xz", "-dc", fixtures.appendingPathComponent(name).path]
-        let out = Pipe()
-        p.standardOutput = out
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
+        String(decoding: try TestFiles.xzDecompressed(fixtures.appendingPathComponent(name)), as: UTF8.self)
     }
 
     /// RFC 4180 rows (quoted fields may hold commas, quotes and line ends).
