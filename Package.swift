@@ -84,7 +84,7 @@ let package = Package(
 
         // Helpers the test targets share (repository and ../shared paths, temporary files,
         // generated traces); used by test targets only, in no product.
-        .target(name: "SGTestSupport", dependencies: ["SGTraceGeneration"], path: "Tests/SGTestSupport"),
+        .target(name: "SGTestSupport", dependencies: ["SGTraceGeneration", .product(name: "CSV", package: "CSV.swift")], path: "Tests/SGTestSupport"),
 
         .testTarget(name: "IngestTests", dependencies: ["SGIngest", "SGTraceGeneration", "SGTestSupport"]),
         .testTarget(
@@ -96,7 +96,7 @@ let package = Package(
         .testTarget(name: "RecordTests", dependencies: ["SGRecord", "SGIngest"]),
         .testTarget(
             name: "ReportsTests",
-            dependencies: ["SGReports", "SGReplay", "SGTestSupport", .product(name: "CSV", package: "CSV.swift")],
+            dependencies: ["SGReports", "SGReplay", "SGTestSupport"],
             exclude: ["Fixtures"]
         ),
         .testTarget(name: "CLITests", dependencies: ["sgreplay", "SGTestSupport"], exclude: ["Fixtures"]),

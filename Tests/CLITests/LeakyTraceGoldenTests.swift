@@ -30,32 +30,6 @@ import Testing
         String(decoding: try TestFiles.xzDecompressed(fixtures.appendingPathComponent(name)), as: UTF8.self)
     }
 
-    /// RFC 4180 rows (quoted fields may hold commas, quotes and line ends).
-    static func csv(_ text: String) -> [[String]] {
-        var rows: [[String]] = [], row: [String] = [], field = ""
-        var quoted = false, wasQuoted = false
-        var it = Array(text.unicodeScalars).makeIterator()
-        var pending: Unicode.Scalar? = nil
-        func next() -> Unicode.Scalar? { if let p = pending { pending = nil; return p }; return it.next() }
-        while let c = next() {
-            if quoted {
-                if c == "\"" {
-                    if let n = next() { if n == "\"" { field.unicodeScalars.append("\"") } else { quoted = false; pending = n } } else { quoted = false }
-                } else { field.unicodeScalars.append(c) }
-                continue
-            }
-            switch c {
-            case "\"": quoted = true; wasQuoted = true
-            case ",": row.append(field); field = ""; wasQuoted = false
-            case "\r": break
-            case "\n": row.append(field); rows.append(row); row = []; field = ""; wasQuoted = false
-            default: field.unicodeScalars.append(c)
-            }
-        }
-        if !field.isEmpty || wasQuoted || !row.isEmpty { row.append(field); rows.append(row) }
-        return rows
-    }
-
     @Test func findingsAndMappingsAreThoseBeforeTheRedesign() throws {
         let dir = try CLIRunner.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -65,14 +39,13 @@ import Testing
         #expect(run.status == 0, "\(run.stderr)")
 
         // Findings: the columns the old build wrote (minus the temporary path), in order.
-        let golden = Self.csv(try Self.xz("findings.csv.xz"))
-        let now = Self.csv(try String(contentsOf: out.appendingPathComponent("findings.csv"), encoding: .utf8))
-        let header = now[0]
-        let columns = try golden[0].map { name in try #require(header.firstIndex(of: name), "column \(name)") }
-        let projected = now.map { row in columns.map { row[$0] } }
-        #expect(golden.count == 309)
-        #expect(projected.count == golden.count)
-        for (a, b) in zip(projected, golden) where a != b {
+        let golden = try CSVText.read(Self.xz("findings.csv.xz"))
+        let now = try CSVText.read(String(contentsOf: out.appendingPathComponent("findings.csv"), encoding: .utf8))
+        let columns = try golden.header.map { name in try #require(now.header.firstIndex(of: name), "column \(name)") }
+        let projected = now.rows.map { row in columns.map { row[$0] } }
+        #expect(golden.rows.count == 308)
+        #expect(projected.count == golden.rows.count)
+        for (a, b) in zip(projected, golden.rows) where a != b {
             Issue.record("finding differs:\n now    \(a)\n before \(b)")
             break
         }

@@ -1,17 +1,12 @@
-import CSV
 import Foundation
+import SGTestSupport
 import SGReplay
 @testable import SGReports
 import Testing
 
 /// Reads a CSV file back with CSV.swift's reader: header and rows.
 func readCSV(_ url: URL) throws -> (header: [String], rows: [[String]]) {
-    let text = try String(contentsOf: url, encoding: .utf8)
-    let reader = try CSVReader(string: text, hasHeaderRow: true)
-    var rows: [[String]] = []
-    while let row = reader.next() { rows.append(row) }
-    if let error = reader.error { throw error }
-    return (reader.headerRow ?? [], rows)
+    try CSVText.read(String(contentsOf: url, encoding: .utf8))
 }
 
 @Suite("CSV reports")
